@@ -1,0 +1,26 @@
+# The two things a newcomer runs (see README.md):
+#   make book   install, execute every notebook, build the website into _build/html
+#   make test   install, then run every test (unit tests, nbval, the site build)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install book test export
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -e .
+	touch $@
+
+book: install
+	$(PY) tools/execute.py notebooks/*.ipynb
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "The book is built: open _build/html/index.html"
+
+test: install
+	$(PY) -m pytest
+
+export: install
+	$(PY) tools/export.py

@@ -1,0 +1,209 @@
+"""Generated from notebooks/06_training.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.func import functional_call, grad, vmap
+from torch.nn import functional as F
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+from tqdm import tqdm
+
+import gembook
+from gembook.data import BENCHMARKS, data_dir, make_benchmark, scale
+from gembook.lifelong_learning import metrics
+from gembook.memory import EpisodicMemory
+from gembook.network import mlp
+from gembook.projection import project, violations
+
+
+def gradient(net, X, y):
+    """g: the gradient of the mean cross-entropy on (X, y), as one flat vector."""
+    loss = F.cross_entropy(net(X), y)
+    g = torch.autograd.grad(loss, list(net.parameters()))
+    return loss.detach(), torch.cat([d.flatten() for d in g])
+
+
+def sgd_step(net, g, lr):
+    """Plain SGD along a flat gradient: theta <- theta - lr * g."""
+    with torch.no_grad():
+        theta = parameters_to_vector(net.parameters())
+        vector_to_parameters(theta - lr * g, net.parameters())
+
+
+def memory_gradients(net, memory, t):
+    """G: row k is the gradient of the mean loss on task k's memory, for k < t (eq. 5).
+
+    Defined in chapter 06 (training).
+    """
+    params = {name: p.detach() for name, p in net.named_parameters()}
+    sizes = torch.tensor([memory.size(k) for k in range(t)])
+    valid = torch.arange(memory.n_memories) < sizes[:, None]
+    weights = valid / sizes.clamp(min=1)[:, None]
+
+    def loss(params, X, y, w):
+        logits = functional_call(net, params, (X,))
+        return (F.cross_entropy(logits, y, reduction="none") * w).sum()
+
+    G = vmap(grad(loss), in_dims=(None, 0, 0, 0))(params, memory.x[:t], memory.y[:t],
+                                                     weights)
+    return torch.cat([G[name].flatten(1) for name in params], dim=1)
+
+
+class Single:
+    """Fine-tune one network along the stream with plain SGD (the paper's "single")."""
+
+    def __init__(self, net, n_tasks, lr):
+        self.net, self.lr = net, lr
+
+    def observe(self, X, y, t):
+        """One update on a minibatch of task t; returns the minibatch loss."""
+        loss, g = gradient(self.net, X, y)
+        sgd_step(self.net, g, self.lr)
+        return loss
+
+
+class GEM(Single):
+    """Gradient Episodic Memory: SGD with g projected so no memory loss increases.
+
+    Defined in chapter 06 (training); the projection in chapter 05.
+    """
+
+    def __init__(self, net, n_tasks, lr, n_memories=256, gamma=0.5, eps=1e-3):
+        super().__init__(net, n_tasks, lr)
+        self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=net[0].in_features)
+        self.gamma, self.eps = gamma, eps
+        self.n_projected = 0
+
+    def observe(self, X, y, t):
+        self.memory.add(t, X, y)
+        loss, g = gradient(self.net, X, y)
+        if t > 0:
+            G = memory_gradients(self.net, self.memory, t)
+            if violations(G, g).any():
+                g = project(g, G, self.gamma, self.eps)
+                self.n_projected += 1
+        sgd_step(self.net, g, self.lr)
+        return loss
+
+
+@torch.no_grad()
+def evaluate(net, tasks):
+    """Test accuracy of `net` on every task: one row of R."""
+    return [(net(scale(task.x_test)).argmax(1) == task.y_test).float().mean().item()
+            for task in tasks]
+
+
+def train(learner, tasks, batch_size=10, progress=True):
+    """One pass over the continuum; returns R (T+1 rows) and the seconds spent.
+
+    Defined in chapter 06 (training).
+    """
+    R, seconds = [evaluate(learner.net, tasks)], {"train": 0.0, "eval": 0.0}
+    for t, task in enumerate(tqdm(tasks, desc="tasks") if progress else tasks):
+        start = time.perf_counter()
+        for i in range(0, len(task.y_train), batch_size):
+            X, y = scale(task.x_train[i:i + batch_size]), task.y_train[i:i + batch_size]
+            loss = learner.observe(X, y, t)
+            if not torch.isfinite(loss):
+                step = i // batch_size
+                raise FloatingPointError(f"non-finite loss {loss.item()} at task {t}, "
+                                         f"step {step}: lower the learning rate")
+        middle = time.perf_counter()
+        R.append(evaluate(learner.net, tasks))
+        seconds["train"] += middle - start
+        seconds["eval"] += time.perf_counter() - middle
+    return np.array(R), seconds
+
+
+LEARNERS = {"single": Single, "gem": GEM}
+PAPER_SETTINGS = {  # learning rate, memories per task and margin of the paper's code
+    ("permutations", "single"): {"lr": 0.03},
+    ("rotations", "single"): {"lr": 0.003},
+    ("permutations", "gem"): {"lr": 0.1, "n_memories": 256, "gamma": 0.5},
+    ("rotations", "gem"): {"lr": 0.1, "n_memories": 256, "gamma": 0.5},
+}
+
+
+@dataclass
+class Result:
+    """What one experiment produced: its settings, R, and the seconds it took."""
+    settings: dict
+    R: list
+    train_seconds: float
+    eval_seconds: float
+    n_projected: int | None = None
+
+    def metrics(self, convention="paper"):
+        return metrics(np.array(self.R), convention)
+
+
+def results_dir():
+    """Where results are cached: `$GEMBOOK_RESULTS`, else `results/` in the data dir."""
+    return Path(os.environ.get("GEMBOOK_RESULTS") or data_dir() / "results")
+
+
+def code_hash():
+    """A hash of the package's code: results computed by other code are not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(gembook.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size")
+
+
+def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
+                 **hyper):
+    """The full settings of an experiment: the paper's, overridden by `hyper`."""
+    if benchmark not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
+                         f"{sorted(BENCHMARKS)}")
+    if method not in LEARNERS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(LEARNERS)}")
+    paper = PAPER_SETTINGS[benchmark, method]
+    if set(hyper) - set(paper):
+        raise ValueError(f"{method} takes no {sorted(set(hyper) - set(paper))}; its "
+                         f"settings are {sorted(paper)}")
+    return {"benchmark": benchmark, "method": method, "seed": seed, "n_tasks": n_tasks,
+            "n_train": n_train, "batch_size": batch_size, **paper, **hyper}
+
+
+def run(settings, progress=True):
+    """Run the experiment described by `settings`; returns its `Result`."""
+    tasks = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
+                           n_train=settings["n_train"], seed=settings["seed"])
+    torch.manual_seed(settings["seed"])
+    hyper = {k: v for k, v in settings.items() if k not in COMMON}
+    learner = LEARNERS[settings["method"]](mlp(), len(tasks), **hyper)
+    R, seconds = train(learner, tasks, settings["batch_size"], progress)
+    return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
+                  getattr(learner, "n_projected", None))
+
+
+def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
+               cache=True, **options):
+    """The `Result` of an experiment, from the cache when it was already run.
+
+    Defined in chapter 06 (training).
+    """
+    settings = settings_for(benchmark, method, seed, **options)
+    key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
+    path = results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
+    if cache and path.exists():
+        return Result(**json.loads(path.read_text()))
+    result = run(settings, progress)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part",
+                                         delete=False) as part:
+            json.dump(asdict(result), part)
+        os.replace(part.name, path)
+    return result

@@ -1,0 +1,116 @@
+"""Training: memory gradients, learners, the continuum loop and the experiment cache."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gembook import training
+from gembook.data import make_benchmark, scale
+from gembook.memory import EpisodicMemory
+from gembook.network import mlp
+from gembook.projection import violations
+from gembook.training import (GEM, Single, evaluate, experiment, gradient,
+                              memory_gradients, settings_for, train)
+
+
+@pytest.fixture(scope="module")
+def tasks(mnist):
+    return make_benchmark("permutations", mnist, n_tasks=3, n_train=60)
+
+
+def test_memory_gradients_match_one_backward_pass_per_task():
+    torch.manual_seed(0)
+    net, memory = mlp((20, 7, 5, 3)), EpisodicMemory(4, 6, n_inputs=20)
+    for task, n in enumerate((6, 13, 2, 6)):  # task 2 holds fewer memories than slots
+        memory.add(task, torch.rand(n, 20), torch.randint(0, 3, (n,)))
+    G = memory_gradients(net, memory, t=3)
+    for k in range(3):
+        size = memory.size(k)
+        _, g_k = gradient(net, memory.x[k, :size], memory.y[k, :size])
+        torch.testing.assert_close(G[k], g_k, rtol=1e-5, atol=1e-6)
+    assert G.shape == (3, sum(p.numel() for p in net.parameters()))
+
+
+def test_gem_update_keeps_every_memory_loss_from_rising(tasks, monkeypatch):
+    torch.manual_seed(0)
+    learner = GEM(mlp(), len(tasks), lr=0.1, n_memories=20, gamma=0.0)
+    for i in range(0, 60, 10):
+        learner.observe(scale(tasks[0].x_train[i:i + 10]), tasks[0].y_train[i:i + 10], 0)
+    steps = []  # freeze the weights and record the update GEM would take
+    monkeypatch.setattr(training, "sgd_step", lambda net, g, lr: steps.append(g))
+    n_violated = 0
+    for t in (1, 2):
+        for i in range(0, 60, 10):
+            X, y = scale(tasks[t].x_train[i:i + 10]), tasks[t].y_train[i:i + 10]
+            learner.observe(X, y, t)
+            G, (_, g) = memory_gradients(learner.net, learner.memory, t), gradient(
+                learner.net, X, y)
+            g_tilde = steps[-1]
+            if violations(G, g).any():
+                n_violated += 1
+                cosines = (G @ g_tilde) / (G.norm(dim=1) * g_tilde.norm())
+                assert (cosines >= -1e-3).all(), cosines
+            else:
+                torch.testing.assert_close(g_tilde, g)
+    assert 0 < n_violated == learner.n_projected < 12
+
+
+def test_single_and_gem_fill_R(tasks):
+    for learner in (Single(mlp(), 3, lr=0.03), GEM(mlp(), 3, lr=0.1, n_memories=16)):
+        R, seconds = train(learner, tasks, progress=False)
+        assert R.shape == (4, 3) and ((0 <= R) & (R <= 1)).all()
+        assert seconds["train"] > 0 and seconds["eval"] > 0
+        np.testing.assert_array_equal(R[-1], evaluate(learner.net, tasks))
+
+
+def test_same_seed_gives_the_same_R_bit_for_bit(mnist, monkeypatch):
+    monkeypatch.setattr(training, "make_benchmark",
+                        lambda name, **kw: make_benchmark(name, mnist, **kw))
+    runs = [experiment("rotations", "gem", n_tasks=3, n_train=50, cache=False,
+                       progress=False, n_memories=16) for _ in range(2)]
+    assert runs[0].R == runs[1].R
+    other = experiment("rotations", "gem", seed=1, n_tasks=3, n_train=50, cache=False,
+                       progress=False, n_memories=16)
+    assert other.R != runs[0].R
+
+
+def test_non_finite_loss_stops_training_naming_task_and_step(tasks):
+    learner = Single(mlp(), 3, lr=1e30)
+    with pytest.raises(FloatingPointError, match=r"at task \d+, step \d+"):
+        train(learner, tasks, progress=False)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("mnist", "gem"), "unknown benchmark 'mnist'; choose one of"),
+    (("rotations", "sgd"), "unknown method 'sgd'; choose one of"),
+])
+def test_settings_reject_unknown_names(args, message):
+    with pytest.raises(ValueError, match=message):
+        settings_for(*args)
+
+
+def test_settings_reject_a_hyper_parameter_the_method_lacks():
+    with pytest.raises(ValueError, match="single takes no .*gamma"):
+        settings_for("permutations", "single", gamma=0.5)
+
+
+def test_settings_default_to_the_papers():
+    assert settings_for("rotations", "single")["lr"] == 0.003
+    gem = settings_for("permutations", "gem")
+    assert (gem["lr"], gem["n_memories"], gem["gamma"]) == (0.1, 256, 0.5)
+    assert (gem["n_tasks"], gem["n_train"], gem["batch_size"]) == (20, 1000, 10)
+
+
+def test_experiment_is_cached_by_its_settings(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path))
+    monkeypatch.setattr(training, "make_benchmark",
+                        lambda name, **kw: make_benchmark(name, mnist, **kw))
+    first = experiment("permutations", "single", n_tasks=2, n_train=20, progress=False)
+    [path] = tmp_path.glob("*.json")
+    assert json.loads(path.read_text())["R"] == first.R
+    monkeypatch.setattr(training, "run", lambda *a, **k: pytest.fail("ran again"))
+    assert experiment("permutations", "single", n_tasks=2, n_train=20).R == first.R
+    with pytest.raises(pytest.fail.Exception):
+        experiment("permutations", "single", n_tasks=2, n_train=20, lr=0.01)

@@ -1,0 +1,41 @@
+"""Execute notebooks in place, in a fresh kernel each, as the book's tests will.
+
+    python tools/execute.py notebooks/*.ipynb
+
+Progress bars are switched off (TQDM_DISABLE=1) so that the saved outputs are the ones
+nbval compares; no execution timestamps are written, so re-running leaves a clean diff.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path, timeout=1800):
+    """Run every cell of the notebook at `path` and save it with its new outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            record_timing=False,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client.execute()
+    nbformat.write(notebook, path)
+
+
+def main(paths):
+    if not paths:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    os.environ["TQDM_DISABLE"] = "1"
+    for path in paths:
+        start = time.perf_counter()
+        execute(path)
+        print(f"{path}: executed in {time.perf_counter() - start:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
