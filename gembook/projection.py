@@ -1,5 +1,7 @@
 """Generated from notebooks/05_projection.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
+import math
+
 import numpy as np
 import quadprog
 import torch
@@ -25,17 +27,51 @@ def dual_qp(G, g, gamma=0.5, eps=1e-3):
     return P.numpy(), (G @ g).double().numpy()
 
 
+def check_inputs(g, G, gamma, eps):
+    """Refuse what `project` cannot project faithfully, saying what was wrong."""
+    if not (g.is_floating_point() and G.is_floating_point()):
+        raise ValueError(f"g and G must be floating point, got {g.dtype} and {G.dtype}")
+    if g.dim() != 1 or G.dim() != 2 or G.shape[1] != g.shape[0]:
+        raise ValueError(f"g must be a vector (p,) and G a matrix (t, p), got g of "
+                         f"shape {tuple(g.shape)} and G of shape {tuple(G.shape)}")
+    if not (torch.isfinite(g).all() and torch.isfinite(G).all()):
+        raise ValueError("cannot project a non-finite gradient: "
+                         "g or G holds inf or NaN")
+    if not (0 <= gamma < math.inf and 0 < eps < math.inf):
+        raise ValueError(f"need a margin gamma >= 0 and a diagonal term eps > 0, "
+                         f"got gamma={gamma} and eps={eps}")
+
+
 def project(g, G, gamma=0.5, eps=1e-3):
     """GEM's update: g~ = G' v* + g (eq. 11), v* solving the dual QP (eq. 10).
 
     `G` holds one past task's memory gradient per row; the margin `gamma` is a lower
     bound on v. Defined in chapter 05 (eqs. 8-11).
     """
-    if not (torch.isfinite(g).all() and torch.isfinite(G).all()):
-        raise ValueError("cannot project a non-finite gradient: "
-                         "g or G holds inf or NaN")
+    check_inputs(g, G, gamma, eps)
+    if len(G) == 0:  # no past task: nothing to protect
+        return g.clone()
     P, q = dual_qp(G, g, gamma, eps)
-    t = len(q)
-    c = np.trace(P) / t  # quadprog fails on large entries; scaling keeps the minimiser
-    v = quadprog.solve_qp(P / c, -q / c, np.eye(t), np.full(t, float(gamma)))[0]
-    return g + torch.from_numpy(v).to(G.dtype) @ G
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+        r = q + gamma * P.sum(1)
+        finite = np.isfinite(P).all() and np.isfinite([*r, np.trace(P)]).all()
+    if not finite:
+        raise ValueError(f"gradients too large to project: G G' overflows {G.dtype}; "
+                         "lower the learning rate")
+    v = gamma + nonnegative_qp(P, r)
+    g_tilde = g + torch.from_numpy(v).to(G.dtype) @ G
+    if not torch.isfinite(g_tilde).all():
+        raise ValueError(f"the projected gradient overflows {G.dtype}; "
+                         "lower the learning rate")
+    return g_tilde
+
+
+def nonnegative_qp(P, r):
+    """argmin 1/2 w'Pw + r'w s.t. w >= 0, solved by quadprog at unit scale.
+
+    P is divided by its mean diagonal c and r by its largest entry m, which
+    only scales the minimiser, by m / c. Defined in chapter 05 (eq. 10).
+    """
+    c, m = np.trace(P) / len(P), np.abs(r).max() or 1.0
+    w = quadprog.solve_qp(P / c, -r / m, np.eye(len(r)), np.zeros(len(r)))[0]
+    return m / c * w

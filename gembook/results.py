@@ -6,7 +6,9 @@ from matplotlib.ticker import MaxNLocator
 
 from gembook.lifelong_learning import metrics
 
-METHOD_COLORS = {"single": "tab:gray", "gem": "tab:blue"}
+METHOD_COLORS = {"single": "tab:gray", "independent": "tab:brown",
+                 "multimodal": "tab:olive", "ewc": "tab:orange", "gem": "tab:blue",
+                 "agem": "tab:cyan", "er": "tab:red"}  # the same in every chapter
 
 
 def metrics_table(runs):

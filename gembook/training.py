@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -32,6 +33,8 @@ def gradient(net, X, y):
 
 def sgd_step(net, g, lr):
     """Plain SGD along a flat gradient: theta <- theta - lr * g."""
+    if not torch.isfinite(g).all():
+        raise FloatingPointError("non-finite gradient")
     with torch.no_grad():
         theta = parameters_to_vector(net.parameters())
         vector_to_parameters(theta - lr * g, net.parameters())
@@ -59,8 +62,12 @@ def memory_gradients(net, memory, t):
 class Single:
     """Fine-tune one network along the stream with plain SGD (the paper's "single")."""
 
-    def __init__(self, net, n_tasks, lr):
-        self.net, self.lr = net, lr
+    def __init__(self, n_tasks, lr, sizes=(784, 100, 100, 10)):
+        self.net, self.lr = mlp(sizes), lr
+
+    def __call__(self, X, t):
+        """Logits of inputs X of task t (one shared network: t is not used)."""
+        return self.net(X)
 
     def observe(self, X, y, t):
         """One update on a minibatch of task t; returns the minibatch loss."""
@@ -75,9 +82,10 @@ class GEM(Single):
     Defined in chapter 06 (training); the projection in chapter 05.
     """
 
-    def __init__(self, net, n_tasks, lr, n_memories=256, gamma=0.5, eps=1e-3):
-        super().__init__(net, n_tasks, lr)
-        self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=net[0].in_features)
+    def __init__(self, n_tasks, lr, n_memories=256, gamma=0.5, eps=1e-3,
+                 sizes=(784, 100, 100, 10)):
+        super().__init__(n_tasks, lr, sizes)
+        self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=sizes[0])
         self.gamma, self.eps = gamma, eps
         self.n_projected = 0
 
@@ -86,6 +94,8 @@ class GEM(Single):
         loss, g = gradient(self.net, X, y)
         if t > 0:
             G = memory_gradients(self.net, self.memory, t)
+            if not torch.isfinite(G).all():
+                raise FloatingPointError("non-finite memory gradient")
             if violations(G, g).any():
                 g = project(g, G, self.gamma, self.eps)
                 self.n_projected += 1
@@ -94,10 +104,10 @@ class GEM(Single):
 
 
 @torch.no_grad()
-def evaluate(net, tasks):
-    """Test accuracy of `net` on every task: one row of R."""
-    return [(net(scale(task.x_test)).argmax(1) == task.y_test).float().mean().item()
-            for task in tasks]
+def evaluate(learner, tasks):
+    """Test accuracy of `learner` on every task: one row of R."""
+    return [(learner(scale(task.x_test), t).argmax(1) == task.y_test).float().mean()
+            .item() for t, task in enumerate(tasks)]
 
 
 def train(learner, tasks, batch_size=10, progress=True):
@@ -105,18 +115,20 @@ def train(learner, tasks, batch_size=10, progress=True):
 
     Defined in chapter 06 (training).
     """
-    R, seconds = [evaluate(learner.net, tasks)], {"train": 0.0, "eval": 0.0}
+    R, seconds = [evaluate(learner, tasks)], {"train": 0.0, "eval": 0.0}
     for t, task in enumerate(tqdm(tasks, desc="tasks") if progress else tasks):
         start = time.perf_counter()
         for i in range(0, len(task.y_train), batch_size):
             X, y = scale(task.x_train[i:i + batch_size]), task.y_train[i:i + batch_size]
-            loss = learner.observe(X, y, t)
-            if not torch.isfinite(loss):
-                step = i // batch_size
-                raise FloatingPointError(f"non-finite loss {loss.item()} at task {t}, "
-                                         f"step {step}: lower the learning rate")
+            try:
+                loss = learner.observe(X, y, t)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"non-finite loss {loss.item()}")
+            except FloatingPointError as error:
+                raise FloatingPointError(f"{error} at task {t}, step {i // batch_size}: "
+                                         "lower the learning rate") from error
         middle = time.perf_counter()
-        R.append(evaluate(learner.net, tasks))
+        R.append(evaluate(learner, tasks))
         seconds["train"] += middle - start
         seconds["eval"] += time.perf_counter() - middle
     return np.array(R), seconds
@@ -172,8 +184,26 @@ def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size
     if set(hyper) - set(paper):
         raise ValueError(f"{method} takes no {sorted(set(hyper) - set(paper))}; its "
                          f"settings are {sorted(paper)}")
-    return {"benchmark": benchmark, "method": method, "seed": seed, "n_tasks": n_tasks,
-            "n_train": n_train, "batch_size": batch_size, **paper, **hyper}
+    settings = {"benchmark": benchmark, "method": method, "seed": seed,
+                "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
+                **paper, **hyper}
+    check(settings)
+    return settings
+
+
+def check(settings):
+    """Refuse settings no experiment can run, saying which and why."""
+    for name in ("n_tasks", "n_train", "batch_size", "n_memories", "n_hidden"):
+        value = settings.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0 < settings["lr"] < math.inf:
+        raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
+    if not 0 <= settings.get("gamma", 0) < math.inf:
+        raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
+    if settings.get("n_memories", 0) > settings["n_train"]:
+        raise ValueError(f"n_memories={settings['n_memories']} exceeds the "
+                         f"{settings['n_train']} examples of a task: lower n_memories")
 
 
 def run(settings, progress=True):
@@ -182,7 +212,7 @@ def run(settings, progress=True):
                            n_train=settings["n_train"], seed=settings["seed"])
     torch.manual_seed(settings["seed"])
     hyper = {k: v for k, v in settings.items() if k not in COMMON}
-    learner = LEARNERS[settings["method"]](mlp(), len(tasks), **hyper)
+    learner = LEARNERS[settings["method"]](len(tasks), **hyper)
     R, seconds = train(learner, tasks, settings["batch_size"], progress)
     return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
                   getattr(learner, "n_projected", None))

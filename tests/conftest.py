@@ -1,6 +1,9 @@
 """Shared fixtures of the unit tests: the real MNIST digits and small helpers."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,3 +43,16 @@ def tampered_arrays(mnist_arrays):
     x_train = mnist_arrays["x_train"].copy()
     x_train[0, 14, 14] ^= 1
     return {**mnist_arrays, "x_train": x_train}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The website, built once per run with warnings as errors: its _build/html."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [Path(sys.executable).with_name("jupyter-book"), "build", str(root),
+         "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    return out / "_build" / "html"

@@ -1,11 +1,8 @@
 """The website builds with warnings as errors and holds every chapter and figure."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,15 +15,7 @@ def toc_files(entries):
         yield from toc_files(entry.get("chapters", []) + entry.get("parts", []))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    build = subprocess.run(
-        [Path(sys.executable).with_name("jupyter-book"), "build", str(ROOT),
-         "--path-output", str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True)
-    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    return out / "_build" / "html"
+# The `site` fixture (the website, built once per run) is in conftest.py.
 
 
 def test_every_toc_page_is_built(site):

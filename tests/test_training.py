@@ -35,7 +35,7 @@ def test_memory_gradients_match_one_backward_pass_per_task():
 
 def test_gem_update_keeps_every_memory_loss_from_rising(tasks, monkeypatch):
     torch.manual_seed(0)
-    learner = GEM(mlp(), len(tasks), lr=0.1, n_memories=20, gamma=0.0)
+    learner = GEM(len(tasks), lr=0.1, n_memories=20, gamma=0.0)
     for i in range(0, 60, 10):
         learner.observe(scale(tasks[0].x_train[i:i + 10]), tasks[0].y_train[i:i + 10], 0)
     steps = []  # freeze the weights and record the update GEM would take
@@ -58,11 +58,11 @@ def test_gem_update_keeps_every_memory_loss_from_rising(tasks, monkeypatch):
 
 
 def test_single_and_gem_fill_R(tasks):
-    for learner in (Single(mlp(), 3, lr=0.03), GEM(mlp(), 3, lr=0.1, n_memories=16)):
+    for learner in (Single(3, lr=0.03), GEM(3, lr=0.1, n_memories=16)):
         R, seconds = train(learner, tasks, progress=False)
         assert R.shape == (4, 3) and ((0 <= R) & (R <= 1)).all()
         assert seconds["train"] > 0 and seconds["eval"] > 0
-        np.testing.assert_array_equal(R[-1], evaluate(learner.net, tasks))
+        np.testing.assert_array_equal(R[-1], evaluate(learner, tasks))
 
 
 def test_same_seed_gives_the_same_R_bit_for_bit(mnist, monkeypatch):
@@ -77,7 +77,7 @@ def test_same_seed_gives_the_same_R_bit_for_bit(mnist, monkeypatch):
 
 
 def test_non_finite_loss_stops_training_naming_task_and_step(tasks):
-    learner = Single(mlp(), 3, lr=1e30)
+    learner = Single(3, lr=1e30)
     with pytest.raises(FloatingPointError, match=r"at task \d+, step \d+"):
         train(learner, tasks, progress=False)
 

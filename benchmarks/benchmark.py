@@ -1,0 +1,125 @@
+"""Speed and memory of the book's experiments on this machine, as one table.
+
+    python benchmarks/benchmark.py            # about three minutes on 2 CPU cores
+
+Prints: data preparation time of both MNIST benchmarks; the memory-gradient step at each
+thread count; training and evaluation seconds of GEM, A-GEM and single on Permutations
+at full scale, each in a fresh process, with its peak resident memory; and the floating-
+point work GEM did, counted from the shapes, per second, next to the rate of a plain
+float32 matrix product of the same shape measured in the same run.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import torch
+
+import gembook.baselines  # noqa: F401  (registers A-GEM)
+from gembook.data import load_mnist, make_benchmark
+from gembook.memory import EpisodicMemory
+from gembook.network import mlp
+from gembook.training import memory_gradients, settings_for
+
+RUN = """
+import json, resource, sys
+import gembook.baselines
+from gembook.training import experiment
+r = experiment("permutations", sys.argv[1], cache=False, progress=False)
+print(json.dumps({"train": r.train_seconds, "eval": r.eval_seconds,
+                  "acc": r.metrics()["acc"], "n_projected": r.n_projected,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def timed(f, repeat=1):
+    """Best wall-clock seconds of `repeat` calls of f()."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def data_seconds():
+    mnist = load_mnist()
+    return {name: timed(lambda: make_benchmark(name, mnist), repeat=3)
+            for name in ("permutations", "rotations")}, timed(load_mnist, repeat=3)
+
+
+def memory_gradient_ms(threads, t=10, n_memories=256):
+    """Milliseconds of one GEM memory-gradient step with t past tasks."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    memory, net = EpisodicMemory(t + 1, n_memories), mlp()
+    for k in range(t):
+        memory.add(k, torch.rand(n_memories, 784), torch.randint(0, 10, (n_memories,)))
+    memory_gradients(net, memory, t)
+    return 1000 * timed(lambda: memory_gradients(net, memory, t), repeat=10)
+
+
+def gem_flops(s, n_weights, n_first):
+    """Floating-point operations of a full GEM run, counted from the shapes.
+
+    Per example, a forward pass costs 2 W (W weights), the weight gradients 2 W and
+    the input gradients of all layers but the first 2 (W - n_first).
+    """
+    T, m, n, b = s["n_tasks"], s["n_memories"], s["n_train"], s["batch_size"]
+    per_example = 2 * n_weights + 2 * n_weights + 2 * (n_weights - n_first)
+    memories = sum(t * m for t in range(1, T)) * (n // b)
+    current = T * n
+    evaluation = (T + 1) * T * 10000 * 2 * n_weights
+    return (memories + current) * per_example + evaluation
+
+
+def matmul_gflops(rows, inner=784, cols=100):
+    a, b = torch.rand(rows, inner), torch.rand(inner, cols)
+    seconds = timed(lambda: a @ b, repeat=50)
+    return 2 * rows * inner * cols / seconds / 1e9
+
+
+def run(method):
+    out = subprocess.run([sys.executable, "-c", RUN, method], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, torch {torch.__version__}, device {device} "
+          f"(the book's code runs on the CPU), default threads {torch.get_num_threads()}")
+    default_threads = torch.get_num_threads()
+    prep, load = data_seconds()
+    rows = [("load verified MNIST from the cache", f"{load:.2f} s")]
+    rows += [(f"build {name} (20 tasks)", f"{s:.2f} s") for name, s in prep.items()]
+    for threads in range(1, (os.cpu_count() or 1) + 1):
+        rows.append((f"GEM memory gradients, t=10, {threads} thread(s)",
+                     f"{memory_gradient_ms(threads):.1f} ms"))
+    torch.set_num_threads(default_threads)
+    results = {method: run(method) for method in ("gem", "agem", "single")}
+    for method, r in results.items():
+        rows.append((f"{method}: train / evaluate, permutations",
+                     f"{r['train']:.1f} s / {r['eval']:.1f} s (ACC {r['acc']:.3f})"))
+    rows.append(("peak resident memory of the GEM run",
+                 f"{results['gem']['rss_mb']:.0f} MB"))
+    net = mlp()
+    n_weights = sum(p.numel() for p in net.parameters() if p.dim() == 2)
+    flops = gem_flops(settings_for("permutations", "gem"), n_weights, 784 * 100)
+    seconds = results["gem"]["train"] + results["gem"]["eval"]
+    achieved, reference = flops / seconds / 1e9, matmul_gflops(10 * 256)
+    rows += [("GEM floating-point work (train + evaluation)", f"{flops / 1e12:.2f} TFLOP"),
+             ("GEM achieved rate", f"{achieved:.1f} GFLOP/s"),
+             ("float32 matmul (2560x784 @ 784x100), same run", f"{reference:.1f} GFLOP/s"),
+             ("efficiency (achieved / matmul)", f"{achieved / reference:.2f}")]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
