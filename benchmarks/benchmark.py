@@ -77,6 +77,7 @@ def gem_flops(s, n_weights, n_first):
 
 
 def matmul_gflops(rows, inner=784, cols=100):
+    """GFLOP/s of a float32 product (rows x inner) @ (inner x cols), best of 50."""
     a, b = torch.rand(rows, inner), torch.rand(inner, cols)
     seconds = timed(lambda: a @ b, repeat=50)
     return 2 * rows * inner * cols / seconds / 1e9
@@ -116,6 +117,8 @@ def main():
              ("GEM achieved rate", f"{achieved:.1f} GFLOP/s"),
              ("float32 matmul (2560x784 @ 784x100), same run", f"{reference:.1f} GFLOP/s"),
              ("efficiency (achieved / matmul)", f"{achieved / reference:.2f}")]
+    rows += [(f"float32 matmul ({rows_}x784 @ 784x100), evaluation shape",
+              f"{matmul_gflops(rows_):.1f} GFLOP/s") for rows_ in (10000, 1000)]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

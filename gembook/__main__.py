@@ -36,6 +36,7 @@ def experiment(args):
 
 
 def parser():
+    import gembook.baselines  # noqa: F401  (registers chapter 08's learners)
     from gembook.data import BENCHMARKS
     from gembook.training import LEARNERS
 

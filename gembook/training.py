@@ -94,7 +94,7 @@ class GEM(Single):
         loss, g = gradient(self.net, X, y)
         if t > 0:
             G = memory_gradients(self.net, self.memory, t)
-            if not torch.isfinite(G).all():
+            if not torch.isfinite(G @ g).all():  # any inf or NaN in G reaches G g
                 raise FloatingPointError("non-finite memory gradient")
             if violations(G, g).any():
                 g = project(g, G, self.gamma, self.eps)
@@ -104,10 +104,17 @@ class GEM(Single):
 
 
 @torch.no_grad()
+def accuracy(learner, task, t, chunk=1000):
+    """Fraction of task t's test digits that `learner` classifies correctly."""
+    correct = sum((learner(scale(task.x_test[i:i + chunk]), t).argmax(1)
+                   == task.y_test[i:i + chunk]).sum().item()
+                  for i in range(0, len(task.y_test), chunk))
+    return correct / len(task.y_test)
+
+
 def evaluate(learner, tasks):
     """Test accuracy of `learner` on every task: one row of R."""
-    return [(learner(scale(task.x_test), t).argmax(1) == task.y_test).float().mean()
-            .item() for t, task in enumerate(tasks)]
+    return [accuracy(learner, task, t) for t, task in enumerate(tasks)]
 
 
 def train(learner, tasks, batch_size=10, progress=True):

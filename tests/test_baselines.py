@@ -1,0 +1,198 @@
+"""Chapter 08's learners, each on tiny streams: what is specific to each method."""
+
+import pytest
+import torch
+
+from gembook import __main__ as cli
+from gembook.baselines import AGEM, ER, EWC, Independent, Multimodal, project_average
+from gembook.training import LEARNERS, PAPER_SETTINGS, gradient, train
+
+SIZES = (6, 5, 5, 3)  # tiny networks: 6 inputs, two hidden layers of 5, 3 classes
+
+
+def batch(n=4, label=None, seed=0):
+    """A minibatch of n random inputs; labels random, or all `label`."""
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, SIZES[0], generator=generator)
+    y = (torch.full((n,), label) if label is not None
+         else torch.randint(0, SIZES[-1], (n,), generator=generator))
+    return X, y
+
+
+def parameters(net):
+    return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+
+def test_every_method_is_registered_with_both_benchmarks_settings():
+    methods = {"single", "independent", "multimodal", "ewc", "gem", "agem", "er"}
+    assert set(LEARNERS) == methods
+    assert {(b, m) for b in ("permutations", "rotations") for m in methods} \
+        <= set(PAPER_SETTINGS)
+
+
+def test_cli_accepts_every_method():
+    choices = next(action.choices for action in cli.parser()._subparsers._actions[1]
+                   .choices["experiment"]._actions if action.dest == "method")
+    assert sorted(choices) == sorted(LEARNERS)
+
+
+# --- EWC ------------------------------------------------------------------------------
+
+def ewc_after_one_task(strength=2.0):
+    torch.manual_seed(0)
+    learner = EWC(2, lr=0.1, n_memories=8, strength=strength, sizes=SIZES)
+    for seed in range(3):
+        learner.observe(*batch(seed=seed), 0)
+    learner.observe(*batch(seed=9), 1)  # the first step of task 1 consolidates task 0
+    return learner
+
+
+def test_ewc_penalty_is_zero_at_the_anchor():
+    torch.manual_seed(0)
+    learner = EWC(2, lr=0.1, n_memories=8, strength=5.0, sizes=SIZES)
+    learner.memory.add(0, *batch(8))
+    learner.consolidate(0)
+    scale = learner.strength * (learner.A * learner.theta() ** 2).sum()
+    assert abs(learner.penalty().item()) <= 1e-5 * scale.item()
+
+
+def test_ewc_penalty_is_the_fisher_weighted_distance():
+    learner = EWC(2, lr=0.1, n_memories=8, strength=5.0, sizes=SIZES)
+    learner.memory.add(0, *batch(8))
+    learner.consolidate(0)
+    anchor, F = learner.theta(), learner.A.clone()
+    with torch.no_grad():
+        for p in learner.net.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    expected = 5.0 * (F * (learner.theta() - anchor) ** 2).sum()
+    assert learner.penalty().item() == pytest.approx(expected.item(), rel=1e-4)
+    assert expected > 0
+
+
+def test_ewc_fisher_is_the_squared_memory_gradient():
+    learner = EWC(2, lr=0.1, n_memories=8, strength=1.0, sizes=SIZES)
+    X, y = batch(8)
+    learner.memory.add(0, X, y)
+    _, g = gradient(learner.net, X, y)
+    learner.consolidate(0)
+    torch.testing.assert_close(learner.A, g ** 2)
+
+
+def test_ewc_consolidates_each_task_once_when_the_next_begins():
+    learner = ewc_after_one_task()
+    A = learner.A.clone()
+    assert A.abs().sum() > 0
+    learner.observe(*batch(seed=10), 1)
+    torch.testing.assert_close(learner.A, A)
+
+
+# --- independent ----------------------------------------------------------------------
+
+def test_independent_nets_share_no_parameters():
+    learner = Independent(3, lr=0.1, n_hidden=4, sizes=SIZES)
+    storage = [p.data_ptr() for net in learner.nets for p in net.parameters()]
+    assert len(storage) == len(set(storage))
+
+
+def test_independent_training_a_task_leaves_the_others_unchanged():
+    torch.manual_seed(0)
+    learner = Independent(3, lr=0.1, n_hidden=4, sizes=SIZES)
+    learner.observe(*batch(seed=1), 0)
+    before = [parameters(net) for net in learner.nets]
+    learner.observe(*batch(seed=2), 1)  # starts from task 0's net, then steps
+    after = [parameters(net) for net in learner.nets]
+    assert torch.equal(before[0], after[0]) and torch.equal(before[2], after[2])
+    assert not torch.equal(after[1], before[0])
+
+
+def test_independent_task_starts_from_the_previous_tasks_net():
+    torch.manual_seed(0)
+    learner = Independent(2, lr=0.0, n_hidden=4, sizes=SIZES)  # lr 0: no step
+    learner.observe(*batch(seed=1), 0)
+    learner.observe(*batch(seed=2), 1)
+    assert torch.equal(parameters(learner.nets[1]), parameters(learner.nets[0]))
+
+
+# --- multimodal -----------------------------------------------------------------------
+
+def test_multimodal_shares_all_but_the_input_layer():
+    learner = Multimodal(3, lr=0.1, sizes=SIZES)
+    inputs = {id(net[0]) for net in learner.nets}
+    uppers = {id(net[1]) for net in learner.nets}
+    assert len(inputs) == 3 and len(uppers) == 1
+
+
+def test_multimodal_step_leaves_other_input_layers_unchanged():
+    torch.manual_seed(0)
+    learner = Multimodal(2, lr=0.1, sizes=SIZES)
+    before = parameters(learner.nets[1][0])
+    learner.observe(*batch(), 0)
+    assert torch.equal(parameters(learner.nets[1][0]), before)
+
+
+# --- A-GEM ----------------------------------------------------------------------------
+
+def test_agem_leaves_non_conflicting_gradients_untouched():
+    g, g_ref = torch.tensor([1.0, 2.0, -1.0]), torch.tensor([0.5, 0.1, 0.2])
+    assert project_average(g, g_ref) is g
+    orthogonal = torch.tensor([2.0, -1.0, 0.0])
+    assert project_average(orthogonal, torch.tensor([1.0, 2.0, 5.0])) is orthogonal
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_agem_projection_removes_exactly_the_conflict(seed):
+    generator = torch.Generator().manual_seed(seed)
+    g, g_ref = torch.randn(2, 50, generator=generator, dtype=torch.float64)
+    if g @ g_ref >= 0:
+        g = -g
+    g_tilde = project_average(g, g_ref)
+    assert (g_tilde @ g_ref).abs() <= 1e-12 * g.norm() * g_ref.norm()
+    # what was removed is parallel to g_ref
+    removed = g - g_tilde
+    torch.testing.assert_close(removed, (removed @ g_ref) / (g_ref @ g_ref) * g_ref)
+
+
+def test_agem_reference_gradient_comes_from_past_memories_only(monkeypatch):
+    torch.manual_seed(0)
+    learner = AGEM(3, lr=0.1, n_memories=4, n_reference=6, sizes=SIZES)
+    learner.observe(*batch(label=0), 0)
+    learner.observe(*batch(label=1), 1)
+    seen = []
+    real = learner.memory.sample
+    monkeypatch.setattr(learner.memory, "sample",
+                        lambda t, n: seen.append(real(t, n)) or seen[-1])
+    learner.observe(*batch(label=2), 2)
+    (_, y), = seen
+    assert set(y.tolist()) <= {0, 1} and len(y) == 6
+
+
+# --- experience replay ----------------------------------------------------------------
+
+def test_replay_draws_only_from_past_tasks(monkeypatch):
+    """Each task has its own label: the replayed labels are those of earlier tasks."""
+    torch.manual_seed(0)
+    learner = ER(4, lr=0.1, n_memories=5, n_replay=3, sizes=SIZES)
+    seen = []
+    real = gradient
+    monkeypatch.setattr("gembook.baselines.gradient",
+                        lambda net, X, y: seen.append(y.clone()) or real(net, X, y))
+    for t in range(3):
+        for seed in range(3):
+            learner.observe(*batch(label=t, seed=seed), t)
+    for step, y in enumerate(seen):
+        t = step // 3
+        current, replayed = y[:4], y[4:]
+        assert (current == t).all()
+        assert len(replayed) == (3 if t > 0 else 0)
+        assert (replayed < t).all()
+
+
+def test_every_method_trains_on_a_tiny_stream(mnist):
+    from gembook.data import make_benchmark
+    tasks = make_benchmark("permutations", mnist, n_tasks=2, n_train=20)
+    for method in ("independent", "multimodal", "ewc", "agem", "er"):
+        torch.manual_seed(0)
+        settings = {k: v for k, v in PAPER_SETTINGS[("permutations", method)].items()}
+        learner = LEARNERS[method](len(tasks), **settings)
+        R, _ = train(learner, tasks, progress=False)
+        assert R.shape == (3, 2) and ((0 <= R) & (R <= 1)).all()
