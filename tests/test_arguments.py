@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import gembook.baselines  # noqa: F401  (the command line offers chapter 08's methods too)
 from gembook import __main__ as cli
 from gembook import data, training
 from gembook.memory import EpisodicMemory
