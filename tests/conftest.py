@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from gembook import data
 
@@ -15,6 +16,16 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "network: reaches PyPI over the network (deselect: -m 'not network')"
     )
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module of small tensor work: more threads only contend
+    there (20x slower measured on 2 cores). Use with `pytest.mark.usefixtures`."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,7 @@ import torch
 from gembook import data
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Many small tensor ops run faster on one thread, above all on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,7 @@ GAMMAS = (0.0, 0.5)
 # sign of q, gamma or eps makes (see test_tolerance_detects_wrong_solutions).
 TOL = 1e-9
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny matrices: several torch threads only contend (20x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # --- the independent reference solver -------------------------------------------
