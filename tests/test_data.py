@@ -14,36 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fake_sources import failing, forbidden, serving
 from gembook import data
 
 NAMES = list(data.MNIST_SHAPES)
 
 
 # --- fake sources -------------------------------------------------------------------
-
-def serving(arrays, calls=None, name="serving"):
-    """A source that returns `arrays`, recording its name in `calls`."""
-    def fetch(folder):
-        if calls is not None:
-            calls.append(name)
-        assert Path(folder).is_dir()
-        return arrays
-    return fetch
-
-
-def failing(error, calls=None, name="failing"):
-    """A source that raises `error`, recording its name in `calls`."""
-    def fetch(folder):
-        if calls is not None:
-            calls.append(name)
-        raise error
-    return fetch
-
-
-def forbidden(folder):
-    """A source that must not be called."""
-    pytest.fail("a source was called although the cache is good")
-
 
 UNREACHABLE = {
     "Keras URL": failing(urllib.error.URLError("[Errno -3] name resolution failed")),

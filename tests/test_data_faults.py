@@ -19,23 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from fake_sources import forbidden, serving
 from gembook import __main__ as cli
 from gembook import data
 
 TRUNCATED = b"PK\x03\x04 half of an archive"
-
-
-def serving(arrays, calls=None):
-    """A source that returns `arrays` (and records each call in `calls`)."""
-    def fetch(folder):
-        if calls is not None:
-            calls.append(folder)
-        return arrays
-    return fetch
-
-
-def forbidden(folder):
-    pytest.fail("a source was called although the cache is good")
 
 
 def listing(folder):
