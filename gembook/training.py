@@ -76,9 +76,16 @@ class Single:
         return loss
 
 
+def angle(g, g_tilde):
+    """The angle, in degrees, between the gradient g and the step g~ taken instead."""
+    cos = g @ g_tilde / (g.norm() * g_tilde.norm()).clamp(min=torch.finfo(g.dtype).tiny)
+    return math.degrees(math.acos(cos.clamp(-1.0, 1.0).item()))
+
+
 class GEM(Single):
     """Gradient Episodic Memory: SGD with g projected so no memory loss increases.
 
+    `log` gets a row [t, violated constraints, angle(g, g~)] per step of tasks t >= 1.
     Defined in chapter 06 (training); the projection in chapter 05.
     """
 
@@ -87,7 +94,7 @@ class GEM(Single):
         super().__init__(n_tasks, lr, sizes)
         self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=sizes[0])
         self.gamma, self.eps = gamma, eps
-        self.n_projected = 0
+        self.n_projected, self.log = 0, []
 
     def observe(self, X, y, t):
         self.memory.add(t, X, y)
@@ -96,9 +103,11 @@ class GEM(Single):
             G = memory_gradients(self.net, self.memory, t)
             if not torch.isfinite(G @ g).all():  # any inf or NaN in G reaches G g
                 raise FloatingPointError("non-finite memory gradient")
-            if violations(G, g).any():
-                g = project(g, G, self.gamma, self.eps)
-                self.n_projected += 1
+            n_violated = int(violations(G, g).sum())
+            g_tilde = project(g, G, self.gamma, self.eps) if n_violated else g
+            self.n_projected += n_violated > 0
+            self.log.append([t, n_violated, angle(g, g_tilde) if n_violated else 0.0])
+            g = g_tilde
         sgd_step(self.net, g, self.lr)
         return loss
 
@@ -112,17 +121,35 @@ def accuracy(learner, task, t, chunk=1000):
     return correct / len(task.y_test)
 
 
-def evaluate(learner, tasks):
-    """Test accuracy of `learner` on every task: one row of R."""
-    return [accuracy(learner, task, t) for t, task in enumerate(tasks)]
+def evaluate(learner, tasks, tested=None):
+    """One row of R: test accuracy on each task in `tested` (default all), NaN elsewhere."""
+    tested = range(len(tasks)) if tested is None else tested
+    return [accuracy(learner, task, t) if t in tested else math.nan
+            for t, task in enumerate(tasks)]
 
 
-def train(learner, tasks, batch_size=10, progress=True):
+EVALUATIONS = ("full", "metrics")
+
+
+def tasks_to_test(t, T, evaluation="full"):
+    """The tasks tested after training task t (t = -1: before training).
+
+    "full": all of them. "metrics": what ACC, BWT and FWT read (eqs. 2-4): all at the
+    start and at the end, else task t (R[t, t]) and task t + 1 (R[t, t + 1]).
+    """
+    if evaluation not in EVALUATIONS:
+        raise ValueError(f"evaluation must be one of {EVALUATIONS}, got {evaluation!r}")
+    return range(T) if evaluation == "full" or t in (-1, T - 1) else (t, t + 1)
+
+
+def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
     """One pass over the continuum; returns R (T+1 rows) and the seconds spent.
 
     Defined in chapter 06 (training).
     """
-    R, seconds = [evaluate(learner, tasks)], {"train": 0.0, "eval": 0.0}
+    T = len(tasks)
+    R = [evaluate(learner, tasks, tasks_to_test(-1, T, evaluation))]
+    seconds = {"train": 0.0, "eval": 0.0}
     for t, task in enumerate(tqdm(tasks, desc="tasks") if progress else tasks):
         start = time.perf_counter()
         for i in range(0, len(task.y_train), batch_size):
@@ -135,7 +162,7 @@ def train(learner, tasks, batch_size=10, progress=True):
                 raise FloatingPointError(f"{error} at task {t}, step {i // batch_size}: "
                                          "lower the learning rate") from error
         middle = time.perf_counter()
-        R.append(evaluate(learner, tasks))
+        R.append(evaluate(learner, tasks, tasks_to_test(t, T, evaluation)))
         seconds["train"] += middle - start
         seconds["eval"] += time.perf_counter() - middle
     return np.array(R), seconds
@@ -152,12 +179,13 @@ PAPER_SETTINGS = {  # learning rate, memories per task and margin of the paper's
 
 @dataclass
 class Result:
-    """What one experiment produced: its settings, R, and the seconds it took."""
+    """What one experiment produced: its settings, R, the seconds it took, GEM's log."""
     settings: dict
     R: list
     train_seconds: float
     eval_seconds: float
     n_projected: int | None = None
+    log: list | None = None
 
     def metrics(self, convention="paper"):
         return metrics(np.array(self.R), convention)
@@ -176,11 +204,12 @@ def code_hash():
     return digest.hexdigest()[:16]
 
 
-COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size")
+COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
+          "evaluation")
 
 
 def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
-                 **hyper):
+                 evaluation="full", **hyper):
     """The full settings of an experiment: the paper's, overridden by `hyper`."""
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
@@ -193,7 +222,7 @@ def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size
                          f"settings are {sorted(paper)}")
     settings = {"benchmark": benchmark, "method": method, "seed": seed,
                 "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
-                **paper, **hyper}
+                "evaluation": evaluation, **paper, **hyper}
     check(settings)
     return settings
 
@@ -208,6 +237,9 @@ def check(settings):
         raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
     if not 0 <= settings.get("gamma", 0) < math.inf:
         raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
+    if settings["evaluation"] not in EVALUATIONS:
+        raise ValueError(f"evaluation must be one of {EVALUATIONS}, "
+                         f"got {settings['evaluation']!r}")
     if settings.get("n_memories", 0) > settings["n_train"]:
         raise ValueError(f"n_memories={settings['n_memories']} exceeds the "
                          f"{settings['n_train']} examples of a task: lower n_memories")
@@ -220,9 +252,16 @@ def run(settings, progress=True):
     torch.manual_seed(settings["seed"])
     hyper = {k: v for k, v in settings.items() if k not in COMMON}
     learner = LEARNERS[settings["method"]](len(tasks), **hyper)
-    R, seconds = train(learner, tasks, settings["batch_size"], progress)
+    R, seconds = train(learner, tasks, settings["batch_size"], progress,
+                       settings["evaluation"])
     return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
-                  getattr(learner, "n_projected", None))
+                  getattr(learner, "n_projected", None), getattr(learner, "log", None))
+
+
+def cache_path(settings):
+    """The file that caches the result of `settings`, run by this version of the code."""
+    key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
+    return results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
 
 
 def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
@@ -232,10 +271,11 @@ def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
     Defined in chapter 06 (training).
     """
     settings = settings_for(benchmark, method, seed, **options)
-    key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
-    path = results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
-    if cache and path.exists():
-        return Result(**json.loads(path.read_text()))
+    path = cache_path(settings)
+    full = cache_path({**settings, "evaluation": "full"})  # a full R answers any request
+    for cached in (path, full) if cache else ():
+        if cached.exists():
+            return Result(**json.loads(cached.read_text()))
     result = run(settings, progress)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ copy beside the notebook), with `GEMBOOK_RESULTS` pointing at a new empty folder
 `GEMBOOK_DATA` as it is (the MNIST cache). No cell may fail or write to stderr (which
 Jupyter Book turns into a warning, and `-W` into an error).
 
-Chapters 06 and 07 run full experiments and take minutes: they are skipped unless
+Chapters 06, 07, 09 and 10 run full experiments that earlier chapters have usually
+cached, and alone take minutes (09's sweeps more than five): they are skipped unless
 GEMBOOK_SLOW_TESTS=1. nbval executes them anyway, also in a fresh kernel and with a
 fresh results cache (conftest.py points GEMBOOK_RESULTS at a new temporary folder).
 """
@@ -21,7 +22,7 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = {"06_training", "07_results"}
+SLOW = {"06_training", "07_results", "09_sweeps", "10_geometry"}
 WHERE = "import gembook, sys\nprint(gembook.__file__)\nprint(sys.executable)"
 
 

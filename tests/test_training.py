@@ -11,8 +11,9 @@ from gembook.data import make_benchmark, scale
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
 from gembook.projection import violations
-from gembook.training import (GEM, Single, evaluate, experiment, gradient,
-                              memory_gradients, settings_for, train)
+from gembook.lifelong_learning import metrics
+from gembook.training import (GEM, Single, angle, evaluate, experiment, gradient,
+                              memory_gradients, settings_for, tasks_to_test, train)
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,58 @@ def test_experiment_is_cached_by_its_settings(tmp_path, monkeypatch, mnist):
     assert experiment("permutations", "single", n_tasks=2, n_train=20).R == first.R
     with pytest.raises(pytest.fail.Exception):
         experiment("permutations", "single", n_tasks=2, n_train=20, lr=0.01)
+
+
+def test_gem_logs_every_step_after_the_first_task(tasks):
+    torch.manual_seed(0)
+    learner = GEM(len(tasks), lr=0.1, n_memories=16)
+    train(learner, tasks, batch_size=10, progress=False)
+    log = np.array(learner.log)
+    assert log.shape == (2 * 6, 3) and set(log[:, 0]) == {1, 2}  # 6 steps per task
+    assert ((0 <= log[:, 1]) & (log[:, 1] <= log[:, 0])).all()  # at most t violated
+    projected = log[:, 1] > 0
+    assert projected.sum() == learner.n_projected > 0
+    assert (log[~projected, 2] == 0).all() and (log[projected, 2] > 0).all()
+    assert (log[:, 2] < 180).all()
+
+
+def test_angle_in_degrees():
+    g = torch.tensor([1.0, 0.0])
+    assert angle(g, torch.tensor([0.0, 2.0])) == pytest.approx(90)
+    assert angle(g, torch.tensor([1.0, 1.0])) == pytest.approx(45)
+    assert angle(g, 3 * g) == pytest.approx(0, abs=1e-3)
+    assert angle(g, -g) == pytest.approx(180)
+
+
+def test_metrics_evaluation_tests_only_what_the_metrics_read():
+    T = 5
+    rows = [tasks_to_test(t, T, "metrics") for t in range(-1, T)]
+    assert list(rows[0]) == list(rows[-1]) == list(range(T))
+    assert [tuple(row) for row in rows[1:-1]] == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert all(list(tasks_to_test(t, T)) == list(range(T)) for t in range(-1, T))
+    with pytest.raises(ValueError, match="evaluation must be one of"):
+        tasks_to_test(0, T, "some")
+
+
+def test_metrics_evaluation_gives_the_metrics_of_the_full_R(mnist, monkeypatch):
+    monkeypatch.setattr(training, "make_benchmark",
+                        lambda name, **kw: make_benchmark(name, mnist, **kw))
+    full, sparse = (experiment("permutations", "gem", n_tasks=4, n_train=30, cache=False,
+                               progress=False, n_memories=8, evaluation=evaluation)
+                    for evaluation in ("full", "metrics"))
+    R, R_sparse = np.array(full.R), np.array(sparse.R)
+    assert np.isnan(R_sparse).sum() == 4 * 5 - (4 + 3 * 2 + 4)  # untested entries
+    np.testing.assert_array_equal(R[~np.isnan(R_sparse)], R_sparse[~np.isnan(R_sparse)])
+    assert metrics(R) == metrics(R_sparse) and full.log == sparse.log
+
+
+def test_a_cached_full_R_answers_a_metrics_request(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path))
+    monkeypatch.setattr(training, "make_benchmark",
+                        lambda name, **kw: make_benchmark(name, mnist, **kw))
+    first = experiment("permutations", "single", n_tasks=2, n_train=20, progress=False)
+    monkeypatch.setattr(training, "run", lambda *a, **k: pytest.fail("ran again"))
+    assert experiment("permutations", "single", n_tasks=2, n_train=20,
+                      evaluation="metrics").R == first.R
+    with pytest.raises(ValueError, match="evaluation must be one of"):
+        settings_for("permutations", "single", evaluation="all")

@@ -22,6 +22,9 @@ def execute(path, timeout=1800):
                             record_timing=False,
                             resources={"metadata": {"path": str(Path(path).parent)}})
     client.execute()
+    # Widget state (chapter 10's sliders) would make the website load the widget
+    # manager from a CDN; the site shows static figures instead.
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
 
 

@@ -1,0 +1,66 @@
+"""Generated from notebooks/09_sweeps.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from gembook.training import experiment
+
+
+def steps_after_first_task(settings):
+    """How many updates a run makes on tasks 1..T-1, the ones that can be projected."""
+    steps_per_task = math.ceil(settings["n_train"] / settings["batch_size"])
+    return (settings["n_tasks"] - 1) * steps_per_task
+
+
+def projected_share(result):
+    """The fraction of updates after the first task whose gradient was projected."""
+    if result.n_projected is None:
+        return math.nan
+    return result.n_projected / steps_after_first_task(result.settings)
+
+
+def mean_angle(result):
+    """GEM's mean angle, in degrees, between g and the projected g~ (projected steps)."""
+    angles = [angle for _, violated, angle in result.log or [] if violated]
+    return float(np.mean(angles)) if angles else math.nan
+
+
+def sweep(benchmark, methods, name, values, **fixed):
+    """One cached full-scale experiment per method and value of setting `name`.
+
+    Returns a table with one row per run: ACC, BWT, FWT (paper convention, eqs. 2-4),
+    training seconds, the share of projected steps and GEM's mean angle between g and
+    g~ when projected. Defined in chapter 09 (sweeps).
+    """
+    rows = []
+    for method in methods:
+        for value in values:
+            result = experiment(benchmark, method, progress=False, evaluation="metrics",
+                                **{name: value}, **fixed)
+            m = result.metrics()
+            rows.append({"benchmark": benchmark, "method": method, name: value,
+                         "ACC": m["acc"], "BWT": m["bwt"], "FWT": m["fwt"],
+                         "train (s)": result.train_seconds,
+                         "projected": projected_share(result),
+                         "angle": mean_angle(result)})
+    return pd.DataFrame(rows)
+
+
+def plot_sweep(ax, table, name, metric, colors):
+    """`metric` against setting `name`, one line per method of the sweep `table`."""
+    for method, rows in table.groupby("method", sort=False):
+        ax.plot(rows[name], rows[metric], marker="o", label=method,
+                color=colors.get(method))
+    ax.set(xlabel=name, ylabel=metric)
+    ax.legend()
+
+
+def log_per_task(result):
+    """Per task t >= 1 of a GEM run: share of projected steps, mean angle when projected."""
+    log = pd.DataFrame(result.log, columns=["task", "violated", "angle"])
+    log["projected"] = log["violated"] > 0
+    return log.groupby("task").agg(
+        projected=("projected", "mean"),
+        angle=("angle", lambda a: a[a > 0].mean() if (a > 0).any() else 0.0))
