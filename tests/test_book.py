@@ -1,7 +1,9 @@
 """The website builds with warnings as errors and holds every chapter and figure."""
 
 import re
+from html import unescape
 from pathlib import Path
+from urllib.parse import urljoin
 
 import yaml
 
@@ -34,3 +36,81 @@ def test_chapter_figures_are_on_their_pages(site):
         assert images, f"{notebook.name} has figures but its page shows none"
         for src in images:
             assert (site / "notebooks" / src).resolve().is_file(), src
+
+
+def text_of(html):
+    """The text of an HTML fragment, tags removed and white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def article(html):
+    """The page's own text, without the sidebars (which link every chapter)."""
+    match = re.search(r"<article class=\"bd-article\"[^>]*>(.*?)</article>", html, re.S)
+    assert match, "no <article class=\"bd-article\"> in the page"
+    return match.group(1)
+
+
+def test_landing_page_links_every_chapter(site):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    root = toc["root"]
+    body = article((site / f"{root}.html").read_text())
+    hrefs = re.findall(r'<a class="reference internal" href="([^"#]+)', body)
+    linked = {urljoin(root, href).removesuffix(".html") for href in hrefs}
+    chapters = [p for p in toc_files(toc["parts"]) if p.startswith("notebooks/")]
+    missing = [chapter for chapter in chapters if chapter not in linked]
+    assert not missing, f"the landing page's list of chapters does not link {missing}"
+
+
+def test_landing_page_credits_the_course_project(site):
+    text = text_of(article((site / "book/intro.html").read_text()))
+    assert "Acknowledgements" in text
+    for name in ("NJIT CS677", "Fernando Rios", "Hassan Ouanir", "Maha Faruque",
+                 "Pantelis Monogioudis"):
+        assert name in text, name
+
+
+def bibliography_labels(site):
+    """{citation id: label} of the bibliography page."""
+    html = (site / "book/bibliography.html").read_text()
+    entries = re.findall(
+        r'<div class="citation" id="([^"]+)"[^>]*>\s*'
+        r'<span class="label">(.*?)</span>\s*<p>', html, re.S)
+    assert entries, "no entries in the bibliography"
+    return {ident: text_of(label).strip("[] ") for ident, label in entries}
+
+
+def test_bibliography_labels_are_author_year_and_distinct(site):
+    labels = bibliography_labels(site)
+    odd = [label for label in labels.values()
+           if not re.fullmatch(r"\S.*, (\d{4}|n\.d\.)[a-z]?", label)]
+    assert not odd, f"bibliography labels not in author-year style: {odd}"
+    assert len(set(labels.values())) == len(labels), sorted(labels.values())
+    # The two 2019 papers of Chaudhry et al. (A-GEM, tiny episodic memories).
+    assert {"Chaudhry et al., 2019a", "Chaudhry et al., 2019b"} <= set(labels.values())
+
+
+def test_citations_read_as_their_bibliography_label(site):
+    """A parenthetical citation reads "Chaudhry et al., 2019a", exactly the label of the
+    entry it links to; a textual one ("Goldfarb and Idnani [1983]") links the year."""
+    labels = bibliography_labels(site)
+    wrong, n = [], 0
+    for page in sorted(site.rglob("*.html")):
+        for ident, text in re.findall(
+                r'<a class="reference internal" href="[^"]*bibliography\.html#([^"]+)"'
+                r'[^>]*>(.*?)</a>', page.read_text(), re.S):
+            n += 1
+            label, text = labels.get(ident), text_of(text)
+            if label is None or (text != label
+                                 and text != label.rpartition(", ")[2]):
+                wrong.append(f"{page.relative_to(site)}: {text!r} for {label!r}")
+    assert n, "no citations found"
+    assert not wrong, "citations that differ from their label:\n" + "\n".join(wrong)
+
+
+def test_glossary_defines_the_terms_chapters_use(site):
+    html = (site / "book/glossary.html").read_text()
+    html = re.sub(r'<a class="headerlink".*?</a>', "", html)
+    terms = {text_of(term) for term in re.findall(r"<dt[^>]*>(.*?)</dt>", html, re.S)}
+    for term in ("Fisher information", "KKT conditions", "complementary slackness",
+                 "polar cone", "active set", "distillation", "herding"):
+        assert term in terms, f"{term!r} is not in the glossary"

@@ -8,6 +8,14 @@ loaded, every internal link and anchor resolving. Screenshots of the landing pag
 of the results page (the first screen, and the whole text) are saved in
 `_build/screenshots/` for people to look at.
 
+The same pages as a reader sees them on a phone (390 px wide) and on a desktop screen
+(1366 px): on the phone the ☰ button opens the chapter list and the contents button the
+page's table of contents, and no display equation is cut off (too wide, it scrolls
+sideways); on the desktop no cell output scrolls sideways and there is one search box.
+The first screen of the landing page and of a few chapters at both widths, and the phone
+with the chapter list open, are saved in `_build/screenshots/` as NAME-WIDTH.png and
+NAME-390-nav.png.
+
 The machine is offline, so the test answers the site's external requests itself: MathJax
 from the copy of MathJax 3 in the PyPI package django-static-mathjax (the release the
 site's CDN address serves), and the Colab badge with a stand-in picture. Any other
@@ -340,4 +348,237 @@ def test_screenshots_are_saved(visit, page):
     visit(page)
     shot = SCREENSHOT_DIR / SCREENSHOTS[page]
     for path in (shot, shot.with_name(f"{shot.stem}-article.png")):
+        assert path.is_file() and path.stat().st_size > 10_000, path
+
+
+# --------------------------------------------------------------------------------------
+# Layout: the pages on a phone and on a desktop screen.
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+# The pages whose first screen is saved at both widths (NAME-1366.png, NAME-390.png),
+# and on which the phone's sidebar buttons are tried.
+LAYOUT_SCREENSHOTS = {
+    "book/intro": "landing",
+    "notebooks/02_data": "02_data",
+    "notebooks/05_projection": "05_projection",
+    "notebooks/06_training": "06_training",
+    "notebooks/08_baselines": "08_baselines",
+    "notebooks/10_geometry": "10_geometry",
+}
+
+# Shown: on the screen and not covered, so that a reader can see and tap it.
+SHOWN_FN = """(el) => {
+  const r = el.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1 || getComputedStyle(el).visibility !== 'visible') {
+    return false;
+  }
+  if (r.right <= 0 || r.left >= innerWidth || r.bottom <= 0 || r.top >= innerHeight) {
+    return false;
+  }
+  const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+  const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && (hit === el || el.contains(hit));
+}"""
+SHOWN_JS = f"(selector) => [...document.querySelectorAll(selector)].some({SHOWN_FN})"
+# Rendered on the page, wherever it is scrolled to (a search box in a sidebar scrolled
+# to the current chapter is still there); those of closed dialogs are not counted.
+COUNT_RENDERED_JS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(el => !el.closest('dialog:not([open])'))
+  .filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width >= 1 && r.height >= 1 && r.right > 0 && r.left < innerWidth &&
+           el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  }).length"""
+CHAPTER_LINKS = "nav.bd-links a"  # the chapter list of the primary sidebar
+PAGE_TOC_LINKS = "nav.page-toc a"  # the page's contents, in the secondary sidebar
+SEARCH_BOXES = ".search-button-field, form.bd-search"
+
+# Every display equation, and the formula inside it, must be reachable: not cut on the
+# left by any box (what scrolls sideways cannot scroll to the left of its start), nor on
+# the right by a box that does not scroll; a container wider than its box must scroll.
+CLIPPED_MATH_JS = """() => {
+  const scrolls = v => v === 'auto' || v === 'scroll';
+  const tex = new Map(Array.from((window.MathJax && MathJax.startup &&
+                                  MathJax.startup.document || {}).math || [])
+                        .map(item => [item.typesetRoot, item.math]));
+  const cut = (el) => {
+    let box = el.getBoundingClientRect();
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === 'visible') continue;
+      const r = a.getBoundingClientRect();
+      const left = r.left + a.clientLeft, right = left + a.clientWidth;
+      const name = a.tagName.toLowerCase() + (a.className ? '.' +
+                   String(a.className).trim().split(/\\s+/).join('.') : '');
+      if (box.left < left - 1) {
+        return `its left ${Math.round(left - box.left)} px are cut off by ${name}`;
+      }
+      if (box.right > right + 1 && !scrolls(overflow)) {
+        return `its right ${Math.round(box.right - right)} px are cut off by ${name}`;
+      }
+      if (scrolls(overflow)) box = r;
+    }
+    return null;
+  };
+  const main = document.querySelector('main') || document.body;
+  return [...main.querySelectorAll('mjx-container[display="true"]')].flatMap(c => {
+    const problems = [];
+    if (c.scrollWidth > c.clientWidth + 1 && !scrolls(getComputedStyle(c).overflowX)) {
+      problems.push(`${c.scrollWidth} px wide in ${c.clientWidth} px, not scrollable`);
+    }
+    for (const el of [c, c.querySelector('mjx-math')]) {
+      const problem = el && cut(el);
+      if (problem) problems.push(problem);
+    }
+    const source = (tex.get(c) || c.textContent).replace(/\\s+/g, ' ').slice(0, 60);
+    return problems.length ? [`${source}: ${[...new Set(problems)].join('; ')}`] : [];
+  });
+}"""
+
+SIDEWAYS_OUTPUTS_JS = """() =>
+  [...document.querySelectorAll('.cell_output pre, .output pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => `${pre.scrollWidth} px in ${pre.clientWidth} px: ` +
+                pre.textContent.trim().slice(0, 80))"""
+
+
+@dataclass
+class Look:
+    """What one page showed at one width."""
+    console_errors: list = field(default_factory=list)
+    clipped_math: list = field(default_factory=list)
+    sideways_outputs: list = field(default_factory=list)
+    search_boxes: int = 0
+    chapters_shown_before: bool | None = None  # the chapter list, before ☰ is tapped
+    chapters_shown_after: bool | None = None
+    has_page_toc: bool | None = None
+    page_toc_shown_before: bool | None = None
+    page_toc_shown_after: bool | None = None
+
+
+def shown_after_click(page, button, target, timeout_ms=5_000):
+    """Click the first button on the screen that matches `button`; is `target` then
+    shown? False also when no such button is on the screen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    buttons = page.locator(f"{button}:visible")
+    if not buttons.count():
+        return False
+    buttons.first.click()
+    try:
+        page.wait_for_function(SHOWN_JS, arg=target, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def look(browser, server):
+    """look(page, viewport) opens a page of the toc at that width once and returns
+    what it showed; on a phone it also taps the ☰ and contents buttons."""
+    looks = {}
+
+    def load(page_name, viewport):
+        key = (page_name, viewport["width"])
+        if key in looks:
+            return looks[key]
+        seen = Look()
+        phone = viewport["width"] < 992  # the themes' breakpoint for the sidebars
+        page = browser.context.new_page()
+        page.set_viewport_size(viewport)
+        page.on("console", lambda m: m.type == "error" and seen.console_errors.append(
+            f"{m.text} (at {m.location.get('url')})"))
+        page.on("pageerror", lambda e: seen.console_errors.append(f"uncaught: {e}"))
+
+        def open_page():
+            page.goto(f"{server}/{page_name}.html", wait_until="load")
+            page.evaluate("""async () => {
+              if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+                await MathJax.startup.promise;
+              }
+              await document.fonts.ready;
+            }""")
+
+        open_page()
+        seen.clipped_math = page.evaluate(CLIPPED_MATH_JS)
+        seen.sideways_outputs = page.evaluate(SIDEWAYS_OUTPUTS_JS)
+        seen.search_boxes = page.evaluate(COUNT_RENDERED_JS, SEARCH_BOXES)
+        name = LAYOUT_SCREENSHOTS.get(page_name)
+        if name:
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SCREENSHOT_DIR / f"{name}-{viewport['width']}.png")
+        if phone and name:
+            seen.chapters_shown_before = page.evaluate(SHOWN_JS, CHAPTER_LINKS)
+            seen.chapters_shown_after = shown_after_click(
+                page, ".primary-toggle", CHAPTER_LINKS)
+            page.wait_for_timeout(300)  # the sidebar's slide-in
+            page.screenshot(path=SCREENSHOT_DIR / f"{name}-{viewport['width']}-nav.png")
+            open_page()  # afresh, with the chapter list closed
+            seen.has_page_toc = page.evaluate(
+                f"() => document.querySelectorAll('{PAGE_TOC_LINKS}').length > 0")
+            if seen.has_page_toc:
+                seen.page_toc_shown_before = page.evaluate(SHOWN_JS, PAGE_TOC_LINKS)
+                seen.page_toc_shown_after = shown_after_click(
+                    page, ".secondary-toggle", PAGE_TOC_LINKS)
+        page.close()
+        looks[key] = seen
+        return seen
+
+    return load
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_display_equation_is_cut_off_on_a_phone(look, page):
+    clipped = look(page, PHONE).clipped_math
+    assert not clipped, (
+        f"{page} at {PHONE['width']} px: display equations cut off instead of "
+        "scrolling sideways:\n" + "\n".join(clipped))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_cell_output_scrolls_sideways_on_a_desktop(look, page):
+    sideways = look(page, DESKTOP).sideways_outputs
+    assert not sideways, (
+        f"{page} at {DESKTOP['width']} px: cell outputs that scroll sideways instead "
+        "of wrapping:\n" + "\n".join(sideways))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_one_search_box_on_a_desktop(look, page):
+    boxes = look(page, DESKTOP).search_boxes
+    assert boxes == 1, f"{page} at {DESKTOP['width']} px: {boxes} search boxes shown"
+
+
+@pytest.mark.parametrize("page", list(LAYOUT_SCREENSHOTS))
+def test_sidebar_button_opens_the_chapter_list_on_a_phone(look, page):
+    seen = look(page, PHONE)
+    assert not seen.chapters_shown_before, (
+        f"{page} at {PHONE['width']} px: the chapter list covers the page before ☰")
+    assert seen.chapters_shown_after, (
+        f"{page} at {PHONE['width']} px: tapping ☰ does not show the chapter list")
+    assert not seen.console_errors, f"{page} on a phone: {seen.console_errors}"
+
+
+@pytest.mark.parametrize("page", list(LAYOUT_SCREENSHOTS))
+def test_contents_button_opens_the_page_toc_on_a_phone(look, page):
+    seen = look(page, PHONE)
+    if not seen.has_page_toc:
+        pytest.skip(f"{page} has no table of contents of its own")
+    assert not seen.page_toc_shown_before, (
+        f"{page} at {PHONE['width']} px: the page's contents cover it before tapping")
+    assert seen.page_toc_shown_after, (
+        f"{page} at {PHONE['width']} px: tapping the contents button does not show the "
+        "page's table of contents")
+    assert not seen.console_errors, f"{page} on a phone: {seen.console_errors}"
+
+
+@pytest.mark.parametrize("page", list(LAYOUT_SCREENSHOTS))
+def test_layout_screenshots_are_saved(look, page):
+    look(page, DESKTOP), look(page, PHONE)
+    name = LAYOUT_SCREENSHOTS[page]
+    for shot in (f"{name}-{DESKTOP['width']}.png", f"{name}-{PHONE['width']}.png",
+                 f"{name}-{PHONE['width']}-nav.png"):
+        path = SCREENSHOT_DIR / shot
         assert path.is_file() and path.stat().st_size > 10_000, path
