@@ -1,21 +1,26 @@
 """Speed and memory of the book's experiments on this machine, as one table.
 
-    python benchmarks/benchmark.py            # about three minutes on 2 CPU cores
+    python benchmarks/benchmark.py [--device cpu|cuda]   # about four minutes on 2 CPU cores
 
 Prints: data preparation time of both MNIST benchmarks; the memory-gradient step at each
 thread count; training and evaluation seconds of GEM, A-GEM and single on Permutations
 at full scale, each in a fresh process, with its peak resident memory (and GEM once more,
-evaluating only the entries of R the metrics read); and the floating-
+evaluating only the entries of R the metrics read); on the CPU, two 8-task GEM runs one
+after the other on all threads against side by side on one thread each (the book's
+choice for sweeps and seeds); and the floating-
 point work GEM did, counted from the shapes, per second, next to the rate of a plain
 float32 matrix product of the same shape measured in the same run.
 """
 
+import argparse
+import contextlib
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
+import unittest.mock
 
 import torch
 
@@ -23,14 +28,17 @@ import gembook.baselines  # noqa: F401  (registers A-GEM)
 from gembook.data import load_mnist, make_benchmark
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook.training import memory_gradients, settings_for
+from gembook import training
+from gembook.training import (check_device, default_device, memory_gradients,
+                              settings_for)
+from gembook.training import memory_gradients_loop as loop
 
 RUN = """
 import json, resource, sys
 import gembook.baselines
 from gembook.training import experiment
 r = experiment("permutations", sys.argv[1], cache=False, progress=False,
-               evaluation=sys.argv[2])
+               evaluation=sys.argv[2], device=sys.argv[3])
 print(json.dumps({"train": r.train_seconds, "eval": r.eval_seconds,
                   "acc": r.metrics()["acc"], "n_projected": r.n_projected,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -53,15 +61,15 @@ def data_seconds():
             for name in ("permutations", "rotations")}, timed(load_mnist, repeat=3)
 
 
-def memory_gradient_ms(threads, t=10, n_memories=256):
+def memory_gradient_ms(threads, t=10, n_memories=256, gradients=memory_gradients):
     """Milliseconds of one GEM memory-gradient step with t past tasks."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     memory, net = EpisodicMemory(t + 1, n_memories), mlp()
     for k in range(t):
         memory.add(k, torch.rand(n_memories, 784), torch.randint(0, 10, (n_memories,)))
-    memory_gradients(net, memory, t)
-    return 1000 * timed(lambda: memory_gradients(net, memory, t), repeat=10)
+    gradients(net, memory, t)
+    return 1000 * timed(lambda: gradients(net, memory, t), repeat=10)
 
 
 def gem_flops(s, n_weights, n_first):
@@ -78,37 +86,60 @@ def gem_flops(s, n_weights, n_first):
     return (memories + current) * per_example + evaluation
 
 
-def matmul_gflops(rows, inner=784, cols=100):
+def matmul_gflops(rows, inner=784, cols=100, device="cpu"):
     """GFLOP/s of a float32 product (rows x inner) @ (inner x cols), best of 50."""
-    a, b = torch.rand(rows, inner), torch.rand(inner, cols)
-    seconds = timed(lambda: a @ b, repeat=50)
+    a, b = torch.rand(rows, inner, device=device), torch.rand(inner, cols, device=device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    seconds = timed(lambda: (a @ b, sync()), repeat=50)
     return 2 * rows * inner * cols / seconds / 1e9
 
 
-def run(method, evaluation="full"):
-    out = subprocess.run([sys.executable, "-c", RUN, method, evaluation],
+def run(method, evaluation="full", device="cpu"):
+    out = subprocess.run([sys.executable, "-c", RUN, method, evaluation, device],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def two_runs_seconds():
+    """Wall seconds of two 8-task GEM runs: in turn on all threads, side by side on one."""
+    two = [settings_for("permutations", "gem", seed=seed, n_tasks=8, device="cpu",
+                        evaluation="metrics") for seed in (0, 1)]
+    all_threads = contextlib.nullcontext  # instead of the book's one thread per run
+    with unittest.mock.patch.object(training, "on", lambda device: all_threads()):
+        in_turn = timed(lambda: [training.run(s, progress=False) for s in two])
+    side_by_side = timed(lambda: training.run_all(two, n_jobs=2))
+    return in_turn, side_by_side
+
+
 def main():
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                           help="default: $GEMBOOK_DEVICE, else cuda when there is one")
+    device = check_device(arguments.parse_args().device or default_device())
     print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, torch {torch.__version__}, device {device} "
-          f"(the book's code runs on the CPU), default threads {torch.get_num_threads()}")
+          f"{os.cpu_count()} CPUs, torch {torch.__version__}, device {device}"
+          + (f" ({torch.cuda.get_device_name()})" if device == "cuda" else "")
+          + f", default threads {torch.get_num_threads()}")
     default_threads = torch.get_num_threads()
     prep, load = data_seconds()
     rows = [("load verified MNIST from the cache", f"{load:.2f} s")]
     rows += [(f"build {name} (20 tasks)", f"{s:.2f} s") for name, s in prep.items()]
-    for threads in range(1, (os.cpu_count() or 1) + 1):
-        rows.append((f"GEM memory gradients, t=10, {threads} thread(s)",
-                     f"{memory_gradient_ms(threads):.1f} ms"))
-    torch.set_num_threads(default_threads)
-    results = {method: run(method) for method in ("gem", "agem", "single")}
+    if device == "cpu":
+        for threads in range(1, (os.cpu_count() or 1) + 1):
+            rows.append((f"GEM memory gradients, t=10, {threads} thread(s), batched",
+                         f"{memory_gradient_ms(threads):.1f} ms"))
+            rows.append((f"GEM memory gradients, t=10, {threads} thread(s), loop",
+                         f"{memory_gradient_ms(threads, gradients=loop):.1f} ms"))
+        torch.set_num_threads(default_threads)
+        in_turn, side_by_side = two_runs_seconds()
+        rows += [("two GEM runs (8 tasks), in turn, all threads", f"{in_turn:.1f} s"),
+                 ("two GEM runs (8 tasks), side by side, 1 thread each",
+                  f"{side_by_side:.1f} s")]
+    results = {method: run(method, device=device) for method in ("gem", "agem", "single")}
     for method, r in results.items():
         rows.append((f"{method}: train / evaluate, permutations",
                      f"{r['train']:.1f} s / {r['eval']:.1f} s (ACC {r['acc']:.3f})"))
-    sparse = run("gem", "metrics")
+    sparse = run("gem", "metrics", device)
     rows.append(("gem, evaluating only what the metrics read",
                  f"{sparse['train']:.1f} s / {sparse['eval']:.1f} s (ACC {sparse['acc']:.3f})"))
     rows.append(("peak resident memory of the GEM run",
@@ -117,13 +148,15 @@ def main():
     n_weights = sum(p.numel() for p in net.parameters() if p.dim() == 2)
     flops = gem_flops(settings_for("permutations", "gem"), n_weights, 784 * 100)
     seconds = results["gem"]["train"] + results["gem"]["eval"]
-    achieved, reference = flops / seconds / 1e9, matmul_gflops(10 * 256)
+    torch.set_num_threads(1)  # an experiment runs on one CPU thread: compare like with like
+    achieved, reference = flops / seconds / 1e9, matmul_gflops(10 * 256, device=device)
     rows += [("GEM floating-point work (train + evaluation)", f"{flops / 1e12:.2f} TFLOP"),
              ("GEM achieved rate", f"{achieved:.1f} GFLOP/s"),
-             ("float32 matmul (2560x784 @ 784x100), same run", f"{reference:.1f} GFLOP/s"),
+             ("float32 matmul (2560x784 @ 784x100), 1 thread", f"{reference:.1f} GFLOP/s"),
              ("efficiency (achieved / matmul)", f"{achieved / reference:.2f}")]
-    rows += [(f"float32 matmul ({rows_}x784 @ 784x100), evaluation shape",
-              f"{matmul_gflops(rows_):.1f} GFLOP/s") for rows_ in (10000, 1000)]
+    rows += [(f"float32 matmul ({rows_}x784 @ 784x100), evaluation shape, 1 thread",
+              f"{matmul_gflops(rows_, device=device):.1f} GFLOP/s")
+             for rows_ in (10000, 1000)]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -1,11 +1,15 @@
 """Generated from notebooks/08_baselines.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
+from functools import partial
+
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook.training import LEARNERS, PAPER_SETTINGS, Single, gradient, sgd_step
+from gembook.training import (LEARNERS, PAPER_SETTINGS, Single, gradient, run_all,
+                              settings_for, sgd_step)
 
 
 class Independent:
@@ -30,6 +34,11 @@ class Independent:
         return loss
 
 
+def zero_bias_(layer):
+    """PyTorch's default weights and a zero bias: the public code's multimodal layers."""
+    nn.init.zeros_(layer.bias)
+
+
 class Multimodal:
     """A task-specific input layer per task under shared upper layers.
 
@@ -37,9 +46,11 @@ class Multimodal:
     """
 
     def __init__(self, n_tasks, lr, sizes=(784, 100, 100, 10)):
-        shared = nn.Sequential(nn.ReLU(), mlp(sizes[1:]))
-        self.nets = [nn.Sequential(nn.Linear(*sizes[:2]), shared) for _ in range(n_tasks)]
-        self.lr = lr
+        shared = nn.Sequential(nn.ReLU(), mlp(sizes[1:2] + sizes[1:], init=zero_bias_))
+        inputs = [nn.Linear(*sizes[:2]) for _ in range(n_tasks)]
+        for layer in inputs:
+            zero_bias_(layer)
+        self.nets, self.lr = [nn.Sequential(layer, shared) for layer in inputs], lr
 
     def __call__(self, X, t):
         return self.nets[t](X)
@@ -84,7 +95,9 @@ class EWC(Single):
         if t != self.task:
             self.consolidate(self.task)
             self.task = t
-        self.memory.add(t, X, y)
+        room = self.memory.n_memories - int(self.memory.seen[t])
+        if room > 0:  # keep the task's first n_memories examples
+            self.memory.add(t, X[:room], y[:room])
         loss, g = gradient(self.net, X, y)
         anchor = 2 * self.strength * (self.A * self.theta() - self.B)
         sgd_step(self.net, g + anchor, self.lr)
@@ -157,3 +170,46 @@ PAPER_SETTINGS.update({
     **{(benchmark, "er"): {"lr": 0.1, "n_memories": 256, "n_replay": 10}
        for benchmark in ("permutations", "rotations")},
 })
+
+
+class Audited:
+    """A learner with an episodic memory, audited: every `every` steps of tasks t >= 1,
+    `log` gets [t, share of past tasks whose memory loss rose with the step, mean change
+    of the past tasks' memory losses].
+
+    Defined in chapter 08 (beyond the paper).
+    """
+
+    def __init__(self, Learner, n_tasks, every=10, **hyper):
+        self.learner, self.every, self.steps, self.log = Learner(n_tasks, **hyper), every, 0, []
+
+    def __call__(self, X, t):
+        return self.learner(X, t)
+
+    @property
+    def n_projected(self):
+        return getattr(self.learner, "n_projected", None)
+
+    @torch.no_grad()
+    def memory_losses(self, t):
+        """The mean loss on each past task's memory, k < t."""
+        memory = self.learner.memory
+        return torch.stack([F.cross_entropy(self(memory.x[k, :memory.size(k)], k),
+                                            memory.y[k, :memory.size(k)])
+                            for k in range(t)])
+
+    def observe(self, X, y, t):
+        audit = t > 0 and self.steps % self.every == 0
+        self.steps += t > 0  # counts the steps that can be audited
+        before = self.memory_losses(t) if audit else None
+        loss = self.learner.observe(X, y, t)
+        if audit:
+            change = self.memory_losses(t) - before
+            self.log.append([t, (change > 0).float().mean().item(), change.mean().item()])
+        return loss
+
+
+def audit(requests):
+    """Audited runs of `requests` (dicts of `settings_for` arguments), in parallel."""
+    return run_all([settings_for(**request) for request in requests],
+                   wrap=lambda Learner: partial(Audited, Learner))

@@ -388,9 +388,10 @@ class MaskedGEM(MaskedSingle):
         return loss
 
 
-FULL = {"n_tasks": 20, "n_train": 2500, "n_test": None, "batch_size": 10, "lr": 0.1,
+LR = {"single": 1.0, "gem": 0.1}  # the public code's learning rates on CIFAR-100
+FULL = {"n_tasks": 20, "n_train": 2500, "n_test": None, "batch_size": 10,
         "n_memories": 256, "gamma": 0.5}
-SMOKE = {"n_tasks": 3, "n_train": 50, "n_test": 100, "batch_size": 10, "lr": 0.1,
+SMOKE = {"n_tasks": 3, "n_train": 50, "n_test": 100, "batch_size": 10,
          "n_memories": 25, "gamma": 0.5}
 
 
@@ -416,11 +417,12 @@ def run_cifar100(method, tasks, settings, device="cpu", seed=0, progress=False):
     """
     torch.manual_seed(seed)
     if method == "gem":
-        learner = MaskedGEM(len(tasks), settings["lr"], settings["n_memories"],
+        learner = MaskedGEM(len(tasks), LR[method], settings["n_memories"],
                             settings["gamma"], device=device)
     else:
-        learner = MaskedSingle(len(tasks), settings["lr"], device=device)
+        learner = MaskedSingle(len(tasks), LR[method], device=device)
     R, seconds = train(learner, tasks, settings["batch_size"], progress)
-    return Result({"method": method, "seed": seed, **settings}, R.tolist(),
+    return Result({"method": method, "seed": seed, "lr": LR[method], **settings},
+                  R.tolist(),
                   seconds["train"], seconds["eval"],
                   getattr(learner, "n_projected", None))

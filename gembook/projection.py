@@ -21,10 +21,10 @@ def dual_qp(G, g, gamma=0.5, eps=1e-3):
     P = G G' + eps * s * I, with s the mean squared norm of the rows of G, so that
     quadprog accepts dependent rows at any scale. Defined in chapter 05 (eq. 10).
     """
-    GGt = (G @ G.T).double()
+    GGt = (G @ G.T).double().cpu()  # quadprog solves on the CPU
     s = GGt.trace().item() / len(GGt) or 1.0
     P = 0.5 * (GGt + GGt.T) + eps * s * torch.eye(len(GGt), dtype=torch.float64)
-    return P.numpy(), (G @ g).double().numpy()
+    return P.numpy(), (G @ g).double().cpu().numpy()
 
 
 def check_inputs(g, G, gamma, eps):
@@ -59,7 +59,7 @@ def project(g, G, gamma=0.5, eps=1e-3):
         raise ValueError(f"gradients too large to project: G G' overflows {G.dtype}; "
                          "lower the learning rate")
     v = gamma + nonnegative_qp(P, r)
-    g_tilde = g + torch.from_numpy(v).to(G.dtype) @ G
+    g_tilde = g + torch.from_numpy(v).to(G) @ G
     if not torch.isfinite(g_tilde).all():
         raise ValueError(f"the projected gradient overflows {G.dtype}; "
                          "lower the learning rate")

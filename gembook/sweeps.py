@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gembook.training import experiment
+from gembook.training import experiments
 
 
 def steps_after_first_task(settings):
@@ -27,24 +27,25 @@ def mean_angle(result):
     return float(np.mean(angles)) if angles else math.nan
 
 
-def sweep(benchmark, methods, name, values, **fixed):
-    """One cached full-scale experiment per method and value of setting `name`.
+def sweep(benchmarks, methods, name, values, **fixed):
+    """One cached full-scale experiment per benchmark, method and value of `name`.
 
     Returns a table with one row per run: ACC, BWT, FWT (paper convention, eqs. 2-4),
     training seconds, the share of projected steps and GEM's mean angle between g and
     g~ when projected. Defined in chapter 09 (sweeps).
     """
+    points = [(benchmark, method, value) for benchmark in benchmarks
+              for method in methods for value in values]
+    results = experiments([{"benchmark": benchmark, "method": method, name: value,
+                            "evaluation": "metrics", **fixed}
+                           for benchmark, method, value in points])
     rows = []
-    for method in methods:
-        for value in values:
-            result = experiment(benchmark, method, progress=False, evaluation="metrics",
-                                **{name: value}, **fixed)
-            m = result.metrics()
-            rows.append({"benchmark": benchmark, "method": method, name: value,
-                         "ACC": m["acc"], "BWT": m["bwt"], "FWT": m["fwt"],
-                         "train (s)": result.train_seconds,
-                         "projected": projected_share(result),
-                         "angle": mean_angle(result)})
+    for (benchmark, method, value), result in zip(points, results):
+        m = result.metrics()
+        rows.append({"benchmark": benchmark, "method": method, name: value,
+                     "ACC": m["acc"], "BWT": m["bwt"], "FWT": m["fwt"],
+                     "train (s)": result.train_seconds,
+                     "projected": projected_share(result), "angle": mean_angle(result)})
     return pd.DataFrame(rows)
 
 

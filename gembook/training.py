@@ -1,16 +1,20 @@
 """Generated from notebooks/06_training.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import math
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from joblib import Parallel, delayed
 from torch.func import functional_call, grad, vmap
 from torch.nn import functional as F
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
@@ -38,6 +42,16 @@ def sgd_step(net, g, lr):
     with torch.no_grad():
         theta = parameters_to_vector(net.parameters())
         vector_to_parameters(theta - lr * g, net.parameters())
+
+
+def memory_gradients_loop(net, memory, t):
+    """G: row k is the gradient of the mean loss on task k's memory (eq. 5), k < t."""
+    rows = []
+    for k in range(t):
+        n = memory.size(k)
+        _, g_k = gradient(net, memory.x[k, :n], memory.y[k, :n])
+        rows.append(g_k)
+    return torch.stack(rows)
 
 
 def memory_gradients(net, memory, t):
@@ -175,6 +189,64 @@ PAPER_SETTINGS = {  # learning rate, memories per task and margin of the paper's
     ("permutations", "gem"): {"lr": 0.1, "n_memories": 256, "gamma": 0.5},
     ("rotations", "gem"): {"lr": 0.1, "n_memories": 256, "gamma": 0.5},
 }
+COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
+          "evaluation", "device")
+
+
+def default_device():
+    """`$GEMBOOK_DEVICE` ("cpu" or "cuda") if set, else "cuda" when PyTorch sees a GPU."""
+    name = os.environ.get("GEMBOOK_DEVICE") or ("cuda" if torch.cuda.is_available()
+                                                else "cpu")
+    return check_device(name)
+
+
+def check_device(name):
+    """Refuse a device the book cannot run on, saying what to do instead."""
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {name!r}")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but PyTorch sees no CUDA GPU: use "
+                         "'cpu' (or unset GEMBOOK_DEVICE), or install a CUDA build of "
+                         "PyTorch on a machine with a GPU")
+    return name
+
+
+def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
+                 evaluation="full", device=None, **hyper):
+    """The full settings of an experiment: the paper's, overridden by `hyper`."""
+    if benchmark not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
+                         f"{sorted(BENCHMARKS)}")
+    if method not in LEARNERS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(LEARNERS)}")
+    paper = PAPER_SETTINGS[benchmark, method]
+    unknown = set(hyper) - set(paper) - {"sizes"}  # every learner takes its layer sizes
+    if unknown:
+        raise ValueError(f"{method} takes no {sorted(unknown)}; its settings are "
+                         f"{sorted(paper)} and sizes")
+    settings = {"benchmark": benchmark, "method": method, "seed": seed,
+                "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
+                "evaluation": evaluation, "device": device or default_device(),
+                **paper, **hyper}
+    check(settings)
+    return settings
+
+
+def check(settings):
+    """Refuse settings no experiment can run, saying which and why."""
+    for name in ("n_tasks", "n_train", "batch_size", "n_memories", "n_hidden"):
+        value = settings.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0 < settings["lr"] < math.inf:
+        raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
+    if not 0 <= settings.get("gamma", 0) < math.inf:
+        raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
+    tasks_to_test(0, 1, settings["evaluation"])  # refuses an unknown evaluation
+    check_device(settings["device"])
+    if settings.get("n_memories", 0) > settings["n_train"]:
+        raise ValueError(f"n_memories={settings['n_memories']} exceeds the "
+                         f"{settings['n_train']} examples of a task: lower n_memories")
 
 
 @dataclass
@@ -191,6 +263,43 @@ class Result:
         return metrics(np.array(self.R), convention)
 
 
+@contextlib.contextmanager
+def on(device):
+    """Run a block on `device`: on CUDA new tensors go there, on the CPU one thread."""
+    if device == "cuda":
+        with torch.device(device):
+            yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run(settings, progress=True, Learner=None):
+    """Run the experiment described by `settings`; returns its `Result`.
+
+    `Learner` defaults to `LEARNERS[settings["method"]]`. Defined in chapter 06.
+    """
+    device = settings["device"]
+    tasks = [dataclasses.replace(task, **{name: getattr(task, name).to(device)
+                                          for name in ("x_train", "y_train", "x_test",
+                                                       "y_test")})
+             for task in make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
+                                        n_train=settings["n_train"],
+                                        seed=settings["seed"])]
+    torch.manual_seed(settings["seed"])
+    hyper = {k: v for k, v in settings.items() if k not in COMMON}
+    with on(device):
+        learner = (Learner or LEARNERS[settings["method"]])(len(tasks), **hyper)
+        R, seconds = train(learner, tasks, settings["batch_size"], progress,
+                           settings["evaluation"])
+    return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
+                  getattr(learner, "n_projected", None), getattr(learner, "log", None))
+
+
 def results_dir():
     """Where results are cached: `$GEMBOOK_RESULTS`, else `results/` in the data dir."""
     return Path(os.environ.get("GEMBOOK_RESULTS") or data_dir() / "results")
@@ -204,83 +313,71 @@ def code_hash():
     return digest.hexdigest()[:16]
 
 
-COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
-          "evaluation")
-
-
-def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
-                 evaluation="full", **hyper):
-    """The full settings of an experiment: the paper's, overridden by `hyper`."""
-    if benchmark not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
-                         f"{sorted(BENCHMARKS)}")
-    if method not in LEARNERS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(LEARNERS)}")
-    paper = PAPER_SETTINGS[benchmark, method]
-    if set(hyper) - set(paper):
-        raise ValueError(f"{method} takes no {sorted(set(hyper) - set(paper))}; its "
-                         f"settings are {sorted(paper)}")
-    settings = {"benchmark": benchmark, "method": method, "seed": seed,
-                "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
-                "evaluation": evaluation, **paper, **hyper}
-    check(settings)
-    return settings
-
-
-def check(settings):
-    """Refuse settings no experiment can run, saying which and why."""
-    for name in ("n_tasks", "n_train", "batch_size", "n_memories", "n_hidden"):
-        value = settings.get(name, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not 0 < settings["lr"] < math.inf:
-        raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
-    if not 0 <= settings.get("gamma", 0) < math.inf:
-        raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
-    if settings["evaluation"] not in EVALUATIONS:
-        raise ValueError(f"evaluation must be one of {EVALUATIONS}, "
-                         f"got {settings['evaluation']!r}")
-    if settings.get("n_memories", 0) > settings["n_train"]:
-        raise ValueError(f"n_memories={settings['n_memories']} exceeds the "
-                         f"{settings['n_train']} examples of a task: lower n_memories")
-
-
-def run(settings, progress=True):
-    """Run the experiment described by `settings`; returns its `Result`."""
-    tasks = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
-                           n_train=settings["n_train"], seed=settings["seed"])
-    torch.manual_seed(settings["seed"])
-    hyper = {k: v for k, v in settings.items() if k not in COMMON}
-    learner = LEARNERS[settings["method"]](len(tasks), **hyper)
-    R, seconds = train(learner, tasks, settings["batch_size"], progress,
-                       settings["evaluation"])
-    return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
-                  getattr(learner, "n_projected", None), getattr(learner, "log", None))
-
-
 def cache_path(settings):
     """The file that caches the result of `settings`, run by this version of the code."""
     key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
     return results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
 
 
+def cached(settings):
+    """The cached `Result` of `settings`, or None; a full R answers any evaluation."""
+    for path in (cache_path(settings), cache_path({**settings, "evaluation": "full"})):
+        if path.exists():
+            return Result(**json.loads(path.read_text()))
+    return None
+
+
+def store(result):
+    """Write `result` to its cache file atomically: a reader never sees half of it."""
+    path = cache_path(result.settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part",
+                                     delete=False) as part:
+        json.dump(asdict(result), part)
+    os.replace(part.name, path)
+    return result
+
+
+# joblib restarts a worker whose memory grew during a run (GEM's grows as its memory
+# fills) and warns when it does; the restart loses nothing, so the warning is noise.
+warnings.filterwarnings("ignore", "A worker stopped while some jobs were given",
+                        UserWarning)
+
+
+def run_all(settings, n_jobs=None, wrap=None):
+    """`run` each of `settings` in `n_jobs` worker processes, one thread each.
+
+    The default is one process per CPU core, or one on a GPU; `wrap(Learner)`, if
+    given, replaces each learner class. Defined in chapter 06 (training).
+    """
+    n_jobs = n_jobs or (1 if any(s["device"] == "cuda" for s in settings)
+                        else os.cpu_count())
+    wrap = wrap or (lambda Learner: Learner)
+    jobs = (delayed(run)(s, False, wrap(LEARNERS[s["method"]])) for s in settings)
+    return Parallel(n_jobs=max(1, min(n_jobs, len(settings))))(jobs)
+
+
+def experiments(requests, n_jobs=None):
+    """The `Result` of each request (a dict of `settings_for` arguments), in order.
+
+    Cached results are read back; the others run in parallel (`run_all`) and are
+    cached. Defined in chapter 06 (training).
+    """
+    settings = [settings_for(**request) for request in requests]
+    missing = list({cache_path(s): s for s in settings if cached(s) is None}.values())
+    for result in run_all(missing, n_jobs):
+        store(result)
+    return [cached(s) for s in settings]
+
+
 def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
                cache=True, **options):
-    """The `Result` of an experiment, from the cache when it was already run.
+    """The `Result` of one experiment, from the cache when it was already run.
 
     Defined in chapter 06 (training).
     """
     settings = settings_for(benchmark, method, seed, **options)
-    path = cache_path(settings)
-    full = cache_path({**settings, "evaluation": "full"})  # a full R answers any request
-    for cached in (path, full) if cache else ():
-        if cached.exists():
-            return Result(**json.loads(cached.read_text()))
+    if cache and (result := cached(settings)):
+        return result
     result = run(settings, progress)
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part",
-                                         delete=False) as part:
-            json.dump(asdict(result), part)
-        os.replace(part.name, path)
-    return result
+    return store(result) if cache else result

@@ -6,10 +6,12 @@ copy beside the notebook), with `GEMBOOK_RESULTS` pointing at a new empty folder
 `GEMBOOK_DATA` as it is (the MNIST cache). No cell may fail or write to stderr (which
 Jupyter Book turns into a warning, and `-W` into an error).
 
-Chapters 06, 07, 09 and 10 run full experiments that earlier chapters have usually
-cached, and alone take minutes (09's sweeps more than five): they are skipped unless
-GEMBOOK_SLOW_TESTS=1. nbval executes them anyway, also in a fresh kernel and with a
-fresh results cache (conftest.py points GEMBOOK_RESULTS at a new temporary folder).
+Chapters 06 to 10 run full experiments and alone take minutes: they are skipped
+unless GEMBOOK_SLOW_TESTS=1, so that one `make test` executes each of them once, under
+nbval. nbval runs them in a fresh kernel each, with a results cache that starts empty
+(conftest.py points GEMBOOK_RESULTS at a new temporary folder), in the chapters' order:
+every experiment of 06 to 10 is computed there from nothing, by the same code that a
+chapter running alone would call.
 """
 
 import os
@@ -22,7 +24,7 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = {"06_training", "07_results", "09_sweeps", "10_geometry"}
+SLOW = {"06_training", "07_results", "08_baselines", "09_sweeps", "10_geometry"}
 WHERE = "import gembook, sys\nprint(gembook.__file__)\nprint(sys.executable)"
 
 

@@ -40,20 +40,20 @@ def test_projected_share_is_nan_for_a_method_that_never_projects():
 
 def test_sweep_runs_each_point_once_and_reads_it_back(small_mnist, monkeypatch):
     options = dict(n_tasks=3, n_train=30)
-    table = sweep("permutations", ["gem", "er"], "n_memories", [4, 8], **options)
+    table = sweep(["permutations"], ["gem", "er"], "n_memories", [4, 8], **options)
     assert list(table["method"]) == ["gem", "gem", "er", "er"]
     assert list(table["n_memories"]) == [4, 8, 4, 8]
     assert table[["ACC", "FWT"]].notna().all().all()
     assert (table["projected"].iloc[:2].between(0, 1)).all()
     assert table["projected"].iloc[2:].isna().all()
     monkeypatch.setattr(training, "run", lambda *a, **k: pytest.fail("ran again"))
-    again = sweep("permutations", ["gem", "er"], "n_memories", [4, 8], **options)
+    again = sweep(["permutations"], ["gem", "er"], "n_memories", [4, 8], **options)
     assert again.drop(columns="train (s)").equals(table.drop(columns="train (s)"))
 
 
 def test_sweep_refuses_a_setting_the_method_lacks(small_mnist):
     with pytest.raises(ValueError, match="er takes no .*gamma"):
-        sweep("permutations", ["er"], "gamma", [0.0], n_tasks=2, n_train=20)
+        sweep(["permutations"], ["er"], "gamma", [0.0], n_tasks=2, n_train=20)
 
 
 def test_log_per_task_shares_and_angles():

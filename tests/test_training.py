@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from tolerances import float32_atol
 
 from gembook import training
 from gembook.data import make_benchmark, scale
@@ -30,7 +31,9 @@ def test_memory_gradients_match_one_backward_pass_per_task():
     for k in range(3):
         size = memory.size(k)
         _, g_k = gradient(net, memory.x[k, :size], memory.y[k, :size])
-        torch.testing.assert_close(G[k], g_k, rtol=1e-5, atol=1e-6)
+        # sums over at most 20 inputs or memories, through the net's 3 layers
+        torch.testing.assert_close(G[k], g_k, rtol=0,
+                                   atol=float32_atol(g_k, n_terms=20, depth=3))
     assert G.shape == (3, sum(p.numel() for p in net.parameters()))
 
 
