@@ -4,7 +4,7 @@ from torch import nn
 
 
 def xavier_(layer):
-    """Glorot-uniform weights, bound sqrt(6 / (n_in + n_out)), and zero biases (eq. 1).
+    """Glorot-uniform weights, bound sqrt(6 / (n_in + n_out)), and zero biases (eq. G).
 
     The initialisation of the paper's public code. Defined in chapter 03 (the network).
     """

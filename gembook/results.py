@@ -41,9 +41,12 @@ def seed_table(runs):
 
 
 def compare(table, metric, a, b):
-    """">", "<" or "=" (a tie): method a against method b on `metric` of a seed table."""
+    """">", "<" or "=" (a tie): method a against method b on `metric` of a seed table.
+
+    The gap counts only beyond twice its standard error, 2 sqrt(s_a^2/n_a + s_b^2/n_b).
+    """
     mean, sd, n = (table.loc[[a, b], (metric, stat)] for stat in ("mean", "std", "count"))
-    margin = 2 * math.sqrt((sd[a] ** 2 + sd[b] ** 2) / min(n))
+    margin = 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
     gap = mean[a] - mean[b]
     return ">" if gap > margin else "<" if gap < -margin else "="
 
@@ -68,6 +71,56 @@ def metrics_table(runs):
                      "BWT": paper["bwt"], "FWT": paper["fwt"],
                      "BWT (÷T)": code["bwt"], "FWT (÷T)": code["fwt"],
                      "train (s)": result.train_seconds})
+    return pd.DataFrame(rows).set_index(["benchmark", "method"])
+
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from gembook.training import Result
+
+VERDICTS = {"=": "tie", ">": "book higher", "<": "book lower"}
+
+
+def public_code(path=None):
+    """(runs, provenance) of the paper's public code re-run on MNIST.
+
+    `runs` maps (benchmark, method) to a `Result` per seed, built from the R of each
+    run; `provenance` says which commit ran, with which commands, where and when. Read
+    from the file that `benchmarks/public_code/run.py` writes, shipped with gembook.
+    Defined in chapter 07 (results).
+    """
+    source = Path(path) if path else resources.files("gembook") / "public_code.json"
+    data = json.loads(source.read_text())
+    runs = {}
+    for run in data["runs"]:
+        settings = {name: run[name] for name in ("benchmark", "method", "seed")}
+        runs.setdefault((run["benchmark"], run["method"]), []).append(
+            Result({**settings, "code": "public"}, run["R"], run["time_spent"], 0.0))
+    return runs, data["provenance"]
+
+
+def side_by_side(ours, theirs, metrics=("ACC", "BWT")):
+    """Mean ± sd of each metric for the book's runs and the public code's, per
+    (benchmark, method) that both ran, and the tie rule between them.
+
+    Defined in chapter 07 (results).
+    """
+    keys = [key for key in ours if key in theirs]
+    who = {"book": ours, "public code": theirs}
+    table = seed_table({(b, f"{m}, {name}"): runs[b, m]
+                        for b, m in keys for name, runs in who.items()})
+    rows = []
+    for b, m in keys:
+        t, row = table.loc[b], {"benchmark": b, "method": m}
+        for metric in metrics:
+            for name in who:
+                mean, sd = t.loc[f"{m}, {name}", [(metric, "mean"), (metric, "std")]]
+                row[f"{metric}, {name}"] = f"{mean:.3f} ± {sd:.3f}"
+            verdict = compare(t, metric, f"{m}, book", f"{m}, public code")
+            row[f"{metric}: book vs code"] = VERDICTS[verdict]
+        rows.append(row)
     return pd.DataFrame(rows).set_index(["benchmark", "method"])
 
 

@@ -122,6 +122,18 @@ def test_multimodal_shares_all_but_the_input_layer():
     assert len(inputs) == 3 and len(uppers) == 1
 
 
+def test_multimodal_is_as_deep_as_the_single_network():
+    # the public code's main.py lowers n_layers by one for this model: one task-specific
+    # layer, then the single network's remaining layers, shared
+    from torch import nn
+    learner = Multimodal(2, lr=0.1, sizes=SIZES)
+    shapes = [tuple(m.weight.shape) for m in learner.nets[0].modules()
+              if isinstance(m, nn.Linear)]
+    assert shapes == [(5, 6), (5, 5), (3, 5)]
+    assert all((m.bias == 0).all() for m in learner.nets[0].modules()
+               if isinstance(m, nn.Linear))
+
+
 def test_multimodal_step_leaves_other_input_layers_unchanged():
     torch.manual_seed(0)
     learner = Multimodal(2, lr=0.1, sizes=SIZES)
