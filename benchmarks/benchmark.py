@@ -24,18 +24,19 @@ import unittest.mock
 
 import torch
 
-import gembook.baselines  # noqa: F401  (registers A-GEM)
-from gembook.data import load_mnist, make_benchmark
+import gembook.agem  # noqa: F401  (registers A-GEM)
+from gembook.data import make_benchmark
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
 from gembook import training
-from gembook.training import (check_device, default_device, memory_gradients,
-                              settings_for)
+from gembook.runs import check_device, default_device
+from gembook.sources import load_mnist
+from gembook.training import memory_gradients, settings_for
 from gembook.training import memory_gradients_loop as loop
 
 RUN = """
 import json, resource, sys
-import gembook.baselines
+import gembook.agem
 from gembook.training import experiment
 r = experiment("permutations", sys.argv[1], cache=False, progress=False,
                evaluation=sys.argv[2], device=sys.argv[3])

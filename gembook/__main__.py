@@ -14,7 +14,7 @@ METRICS = ("acc", "bwt", "fwt")
 
 
 def data(args):
-    from gembook.data import fetch_mnist, mnist_sha256
+    from gembook.sources import fetch_mnist, mnist_sha256
 
     mnist, source = fetch_mnist(args.folder)
     print(f"source: {source}")
@@ -67,7 +67,8 @@ def experiment(args):
 
 
 def parser():
-    import gembook.baselines  # noqa: F401  (registers chapter 08's learners)
+    import gembook.agem  # noqa: F401  (registers chapter 09's learners)
+    import gembook.baselines  # noqa: F401  (and chapter 08's)
     from gembook.data import BENCHMARKS
     from gembook.training import LEARNERS
 
@@ -106,7 +107,7 @@ def positive(text):
 
 def main(argv=None):
     """Run one command; a fault the reader can fix is an `error:` on stderr, exit 1."""
-    from gembook.data import MNISTUnavailable
+    from gembook.sources import MNISTUnavailable
 
     args = parser().parse_args(argv)
     try:

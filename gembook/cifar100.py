@@ -1,195 +1,22 @@
-"""Generated from notebooks/11_cifar100.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+"""Generated from notebooks/12_cifar100.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
-import errno
-import hashlib
-import os
-import pickle
-import socket
-import tarfile
-import tempfile
-import threading
-import time
-import urllib.parse
-import urllib.request
-import warnings
-from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gembook.data import ArrayUnpickler, Task, check_folder, data_dir, labels
+from gembook.data import Task, labels
 from gembook.memory import EpisodicMemory
 from gembook.projection import project, violations
-from gembook.training import Result, sgd_step, train
-
-CIFAR100_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
-CIFAR100_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"
-CIFAR100_FILE = "cifar-100-python.tar.gz"
-N_CLASSES, IMAGE_SHAPE = 100, (3, 32, 32)
-UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED}
-
-
-@dataclass(frozen=True)
-class CIFAR100:
-    """Images (N, 3, 32, 32) and labels (N,) in 0..99, uint8, train and test."""
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-
-class CIFAR100Unavailable(RuntimeError):
-    """CIFAR-100 could not be had; `reason` says why in a few stable words."""
-
-    def __init__(self, message, reason):
-        super().__init__(message)
-        self.reason = reason
-
-
-def check_reachable(url, timeout=5.0):
-    """Raise `OSError` unless `url`'s server accepts a connection within `timeout` s.
-
-    Bounds the name lookup too, which socket timeouts do not. A `file:` URL passes.
-    Defined in chapter 11 (CIFAR-100).
-    """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "file":
-        return
-    address = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    failure = []
-
-    def connect():
-        try:
-            socket.create_connection(address, timeout=timeout).close()
-        except Exception as error:  # raised again in the caller's thread
-            failure.append(error)
-
-    thread = threading.Thread(target=connect, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"{parts.hostname} gave no answer within {timeout} s")
-    if failure:
-        raise failure[0]
-
-
-def download_archive(url, archive, md5, timeout=5.0):
-    """Download `url` to `archive` via a `.part` file, renamed once its MD5 is `md5`.
-
-    Defined in chapter 11 (CIFAR-100).
-    """
-    check_reachable(url, timeout)
-    with tempfile.NamedTemporaryFile(dir=archive.parent, prefix="cifar-100.",
-                                     suffix=".part", delete=False) as part:
-        try:
-            digest = hashlib.md5(usedforsecurity=False)
-            with urllib.request.urlopen(url, timeout=max(timeout, 30)) as response:
-                while chunk := response.read(1 << 20):
-                    part.write(chunk)
-                    digest.update(chunk)
-            part.close()
-            if digest.hexdigest() != md5:
-                raise ValueError(f"MD5 {digest.hexdigest()} is not the expected {md5}: "
-                                 "a download cut short, or not the CIFAR-100 archive")
-            os.chmod(part.name, 0o644)
-            os.replace(part.name, archive)
-        except BaseException:
-            os.unlink(part.name)
-            raise
-
-
-def file_md5(path):
-    """The MD5 of the file at `path`, as hex."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def remove_stale_parts(folder, age=3600):
-    """Delete the `.part` files of interrupted downloads untouched for `age` s."""
-    for part in folder.glob("cifar-100.*.part"):
-        try:
-            if time.time() - part.stat().st_mtime > age:
-                part.unlink()
-        except OSError:
-            pass  # another run removed it first, or the folder is read-only
-
-
-class CIFARUnpickler(ArrayUnpickler):
-    """Chapter 02's array-only unpickler, also accepting how Python 3 pickles bytes."""
-    ALLOWED = ArrayUnpickler.ALLOWED | {("_codecs", "encode")}
-
-
-def read_archive(archive):
-    """The `CIFAR100` arrays inside a `cifar-100-python.tar.gz` archive.
-
-    Defined in chapter 11 (CIFAR-100).
-    """
-    arrays = {}
-    with tarfile.open(archive, "r:gz") as tar:
-        for split in ("train", "test"):
-            with tar.extractfile(f"cifar-100-python/{split}") as file:
-                entry = CIFARUnpickler(file, encoding="latin1").load()
-            x = np.asarray(entry["data"])
-            y = np.asarray(entry["fine_labels"])
-            if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != np.prod(IMAGE_SHAPE):
-                raise ValueError(f"{split} images should be uint8 rows of 3072 values")
-            if len(y) != len(x) or y.min() < 0 or y.max() >= N_CLASSES:
-                raise ValueError(f"{split} labels should be one in 0..99 per image")
-            arrays[f"x_{split}"] = x.reshape(-1, *IMAGE_SHAPE)
-            arrays[f"y_{split}"] = y.astype(np.uint8)
-    return CIFAR100(**arrays)
-
-
-def fetch_cifar100(folder=None, url=CIFAR100_URL, md5=CIFAR100_MD5, timeout=5.0,
-                   download=True):
-    """Return `(data, source)`: CIFAR-100 from the cache or from `url`, MD5 verified.
-
-    With `download=False` only the cache is read. Raises `CIFAR100Unavailable` when it
-    cannot be had. Defined in chapter 11.
-    """
-    folder = Path(folder) if folder is not None else data_dir() / "cifar100"
-    archive = folder / CIFAR100_FILE
-    try:
-        check_folder(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(folder)
-        if archive.exists():
-            if file_md5(archive) == md5:
-                return read_archive(archive), f"the cache {archive}"
-            warnings.warn(f"{archive} does not have CIFAR-100's checksum: deleting it "
-                          "and downloading it again", stacklevel=2)
-            archive.unlink()
-        if not download:
-            raise CIFAR100Unavailable(
-                f"CIFAR-100 is not in {archive} and no download was asked for; "
-                f"download {url} (MD5 {md5}) and save it there",
-                "it is not in the cache and, without a GPU for the full run, the "
-                "chapter does not download it")
-        download_archive(url, archive, md5, timeout)
-        return read_archive(archive), url
-    except (OSError, ValueError, tarfile.TarError, pickle.UnpicklingError,
-            KeyError, EOFError) as error:
-        offline = (isinstance(error, (TimeoutError, ConnectionError, socket.gaierror))
-                   or getattr(error, "errno", None) in UNREACHABLE)
-        host = urllib.parse.urlsplit(url).hostname or url
-        reason = (f"{host} cannot be reached from this machine" if offline
-                  else "its download or its check failed")
-        raise CIFAR100Unavailable(
-            f"CIFAR-100 unavailable: {type(error).__name__}: {error}\nTo place it by "
-            f"hand, download {url} (MD5 {md5})\nand save it as {archive}.",
-            reason) from error
+from gembook.sources import (CIFAR100, IMAGE_SHAPE, N_CLASSES, CIFAR100Unavailable,
+                             fetch_cifar100)
+from gembook.runs import Result
+from gembook.training import sgd_step, train
 
 
 def generated_cifar100(n_train=10, n_test=20, seed=0):
     """Images of CIFAR-100's shape: per class a noisy coarse colour pattern, uint8.
 
-    `n_train` and `n_test` images per class. Defined in chapter 11 (CIFAR-100).
+    `n_train` and `n_test` images per class. Defined in chapter 12 (CIFAR-100).
     """
     generator = torch.Generator().manual_seed(seed)
     patterns = torch.rand(N_CLASSES, 3, 4, 4, generator=generator) * 255
@@ -208,7 +35,7 @@ def generated_cifar100(n_train=10, n_test=20, seed=0):
 def cifar100_or_generated(folder=None, timeout=5.0, seed=0, download=True):
     """`(data, real, sentence)`: CIFAR-100 if it can be had, else generated images.
 
-    `sentence` says plainly which data these are and why. Defined in chapter 11.
+    `sentence` says plainly which data these are and why. Defined in chapter 12.
     """
     try:
         data, source = fetch_cifar100(folder, timeout=timeout, download=download)
@@ -224,7 +51,7 @@ def split_cifar100(data, n_tasks=20, n_train=2500, n_test=None, seed=0,
     """Split CIFAR-100 into tasks: task t holds classes 5t..5t+4 (uint8 rows, int64 y).
 
     `n_train` training images per task, shuffled; `n_test` test images per task (all of
-    them when None). Defined in chapter 11 (CIFAR-100).
+    them when None). Defined in chapter 12 (CIFAR-100).
     """
     if not 1 <= n_tasks * classes_per_task <= N_CLASSES:
         raise ValueError(f"{n_tasks} tasks of {classes_per_task} classes need more "
@@ -252,7 +79,7 @@ def split_cifar100(data, n_tasks=20, n_train=2500, n_test=None, seed=0,
 class BasicBlock(nn.Module):
     """Two 3x3 convolutions with batch norm, plus a shortcut: h = relu(F(x) + S x).
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
 
     def __init__(self, c_in, c_out, stride=1):
@@ -274,7 +101,7 @@ class BasicBlock(nn.Module):
 class ReducedResNet18(nn.Module):
     """The paper's CIFAR learner: ResNet-18 with nf = 20 base filters, 100 outputs.
 
-    Takes uint8-scaled rows (N, 3072) or images (N, 3, 32, 32). Defined in chapter 11.
+    Takes uint8-scaled rows (N, 3072) or images (N, 3, 32, 32). Defined in chapter 12.
     """
 
     def __init__(self, n_classes=N_CLASSES, nf=20):
@@ -301,7 +128,7 @@ MASKED = -1e9  # the logit of a class outside the task: softmax probability 0
 def mask_outputs(logits, t, classes_per_task=5):
     """Keep the logits of task t's classes 5t..5t+4; set the others to MASKED.
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
     first = classes_per_task * t
     keep = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
@@ -312,7 +139,7 @@ def mask_outputs(logits, t, classes_per_task=5):
 def masked_gradient(net, X, y, t, classes_per_task=5):
     """The loss on (X, y) of task t with masked outputs, and its gradient g (flat).
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
     loss = F.cross_entropy(mask_outputs(net(X), t, classes_per_task), y)
     g = torch.autograd.grad(loss, list(net.parameters()))
@@ -323,7 +150,7 @@ def masked_memory_gradients(net, memory, t, classes_per_task=5):
     """G: row k is the gradient of task k's memory loss, k < t, outputs masked to k.
 
     One training-mode forward and backward pass per past task: `vmap` cannot run batch
-    norm in training mode. Defined in chapter 11 (CIFAR-100).
+    norm in training mode. Defined in chapter 12 (CIFAR-100).
     """
     rows = []
     for k in range(t):
@@ -336,7 +163,7 @@ def masked_memory_gradients(net, memory, t, classes_per_task=5):
 class MaskedSingle:
     """Fine-tune the reduced ResNet-18 along the stream, outputs masked to the task.
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
 
     def __init__(self, n_tasks, lr, classes_per_task=5, nf=20, device="cpu"):
@@ -361,7 +188,7 @@ class MaskedSingle:
 class MaskedGEM(MaskedSingle):
     """GEM on the reduced ResNet-18 with task-masked outputs.
 
-    Defined in chapter 11 (CIFAR-100); the projection in chapter 05.
+    Defined in chapter 12 (CIFAR-100); the projection in chapter 05.
     """
 
     def __init__(self, n_tasks, lr, n_memories=256, gamma=0.5, eps=1e-3,
@@ -398,7 +225,7 @@ SMOKE = {"n_tasks": 3, "n_train": 50, "n_test": 100, "batch_size": 10,
 def choose_configuration(real, device):
     """`(name, settings, sentence)`: full with real data on a GPU, else smoke.
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
     if real and device == "cuda":
         return "full", FULL, "Configuration: full (the paper's settings), on a GPU."
@@ -413,7 +240,7 @@ def choose_configuration(real, device):
 def run_cifar100(method, tasks, settings, device="cpu", seed=0, progress=False):
     """Train `method` ("single" or "gem") on `tasks`; returns chapter 06's `Result`.
 
-    Defined in chapter 11 (CIFAR-100).
+    Defined in chapter 12 (CIFAR-100).
     """
     torch.manual_seed(seed)
     if method == "gem":

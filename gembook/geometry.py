@@ -1,4 +1,4 @@
-"""Generated from notebooks/10_geometry.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+"""Generated from notebooks/11_geometry.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ COLORS = {"g": "tab:red", "g_k": "dimgray", "g_tilde": "tab:blue", "cone": "tab:
 def gem_step(g, G, gamma=0.5):
     """The step GEM takes: g if no constraint is violated (eq. 7), else g~ (eq. 11).
 
-    Defined in chapter 10 (geometry).
+    Defined in chapter 11 (geometry).
     """
     return project(g, G, gamma) if violations(G, g).any() else g
 
@@ -42,7 +42,7 @@ def draw_2d(ax, g, G, gamma=0.5, lim=2.0):
     """Draw the cone {z : Gz >= 0} (shaded), g, each g_k and GEM's step in the plane.
 
     Returns the step (eq. 11 with margin gamma, or g when no constraint is violated).
-    Defined in chapter 10 (geometry).
+    Defined in chapter 11 (geometry).
     """
     check_dimension(g, G, 2)
     grid = np.linspace(-lim, lim, 401)
@@ -70,7 +70,7 @@ def cone_edges(G):
     """The edges of the cone {z : Gz >= 0} for an invertible 3 x 3 G: the columns of
     G^{-1}, as unit rows (row i lies on every face but that of constraint i).
 
-    Defined in chapter 10 (geometry).
+    Defined in chapter 11 (geometry).
     """
     if G.shape != (3, 3) or torch.linalg.matrix_rank(G.double()) < 3:
         raise ValueError(f"need three linearly independent memory gradients in 3-D "
@@ -83,7 +83,7 @@ def cone_edges(G):
 def draw_3d(ax, g, G, gamma=0.5, length=1.5):
     """Draw the cone {z : Gz >= 0} (faces shaded), g, each g_k and GEM's step in space.
 
-    `ax` is a 3-D axes; returns the step. Defined in chapter 10 (geometry).
+    `ax` is a 3-D axes; returns the step. Defined in chapter 11 (geometry).
     """
     check_dimension(g, G, 3)
     edges = length * cone_edges(G)
@@ -104,7 +104,7 @@ def draw_3d(ax, g, G, gamma=0.5, length=1.5):
 def explore(G=None, lim=2.0):
     """Sliders for the direction and length of g and for gamma, redrawing `draw_2d`.
 
-    G defaults to two memory gradients in the plane. Defined in chapter 10 (geometry).
+    G defaults to two memory gradients in the plane. Defined in chapter 11 (geometry).
     """
     import ipywidgets  # only the interactive view needs it (Colab and Jupyter have it)
 

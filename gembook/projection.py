@@ -27,6 +27,15 @@ def dual_qp(G, g, gamma=0.5, eps=1e-3):
     return P.numpy(), (G @ g).double().cpu().numpy()
 
 
+def all_finite(x):
+    """Whether every entry of `x` is finite: its least and largest entries are, since
+    NaN propagates to both. Much cheaper on a CPU than `torch.isfinite(x).all()`.
+
+    Defined in chapter 05 (the QP projection).
+    """
+    return x.numel() == 0 or bool(torch.isfinite(torch.stack(torch.aminmax(x))).all())
+
+
 def check_inputs(g, G, gamma, eps):
     """Refuse what `project` cannot project faithfully, saying what was wrong."""
     if not (g.is_floating_point() and G.is_floating_point()):
@@ -34,7 +43,7 @@ def check_inputs(g, G, gamma, eps):
     if g.dim() != 1 or G.dim() != 2 or G.shape[1] != g.shape[0]:
         raise ValueError(f"g must be a vector (p,) and G a matrix (t, p), got g of "
                          f"shape {tuple(g.shape)} and G of shape {tuple(G.shape)}")
-    if not (torch.isfinite(g).all() and torch.isfinite(G).all()):
+    if not (all_finite(g) and all_finite(G)):
         raise ValueError("cannot project a non-finite gradient: "
                          "g or G holds inf or NaN")
     if not (0 <= gamma < math.inf and 0 < eps < math.inf):
@@ -60,7 +69,7 @@ def project(g, G, gamma=0.5, eps=1e-3):
                          "lower the learning rate")
     v = gamma + nonnegative_qp(P, r)
     g_tilde = g + torch.from_numpy(v).to(G) @ G
-    if not torch.isfinite(g_tilde).all():
+    if not all_finite(g_tilde):
         raise ValueError(f"the projected gradient overflows {G.dtype}; "
                          "lower the learning rate")
     return g_tilde

@@ -45,7 +45,8 @@ def compare(table, metric, a, b):
 
     The gap counts only beyond twice its standard error, 2 sqrt(s_a^2/n_a + s_b^2/n_b).
     """
-    mean, sd, n = (table.loc[[a, b], (metric, stat)] for stat in ("mean", "std", "count"))
+    mean, sd, n = (table.loc[[a, b], (metric, stat)]
+                   for stat in ("mean", "std", "count"))
     margin = 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
     gap = mean[a] - mean[b]
     return ">" if gap > margin else "<" if gap < -margin else "="
@@ -78,7 +79,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from gembook.training import Result
+from gembook.runs import Result
 
 VERDICTS = {"=": "tie", ">": "book higher", "<": "book lower"}
 

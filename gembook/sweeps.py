@@ -1,4 +1,4 @@
-"""Generated from notebooks/09_sweeps.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+"""Generated from notebooks/10_sweeps.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
 import math
 
@@ -22,7 +22,7 @@ def projected_share(result):
 
 
 def mean_angle(result):
-    """GEM's mean angle, in degrees, between g and the projected g~ (projected steps)."""
+    """GEM's mean angle, in degrees, between g and g~ over its projected steps."""
     angles = [angle for _, violated, angle in result.log or [] if violated]
     return float(np.mean(angles)) if angles else math.nan
 
@@ -32,7 +32,7 @@ def sweep(benchmarks, methods, name, values, **fixed):
 
     Returns a table with one row per run: ACC, BWT, FWT (paper convention, eqs. 2-4),
     training seconds, the share of projected steps and GEM's mean angle between g and
-    g~ when projected. Defined in chapter 09 (sweeps).
+    g~ when projected. Defined in chapter 10 (sweeps).
     """
     points = [(benchmark, method, value) for benchmark in benchmarks
               for method in methods for value in values]
@@ -59,7 +59,7 @@ def plot_sweep(ax, table, name, metric, colors):
 
 
 def log_per_task(result):
-    """Per task t >= 1 of a GEM run: share of projected steps, mean angle when projected."""
+    """Per task t >= 1 of a GEM run: share of projected steps, their mean angle."""
     log = pd.DataFrame(result.log, columns=["task", "violated", "angle"])
     log["projected"] = log["violated"] > 0
     return log.groupby("task").agg(

@@ -1,31 +1,21 @@
 """Generated from notebooks/06_training.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
-import contextlib
 import dataclasses
-import hashlib
-import json
 import math
-import os
-import tempfile
 import time
-import warnings
-from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from joblib import Parallel, delayed
 from torch.func import functional_call, grad, vmap
 from torch.nn import functional as F
-from torch.nn.utils import parameters_to_vector, vector_to_parameters
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
-import gembook
-from gembook.data import BENCHMARKS, data_dir, make_benchmark, scale
-from gembook.lifelong_learning import metrics
+from gembook.data import BENCHMARKS, make_benchmark, scale
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook.projection import project, violations
+from gembook.projection import all_finite, project, violations
+from gembook.runs import (Result, as_completed, cache_path, cached, check_device,
+                          default_device, on, store)
 
 
 def gradient(net, X, y):
@@ -36,12 +26,13 @@ def gradient(net, X, y):
 
 
 def sgd_step(net, g, lr):
-    """Plain SGD along a flat gradient: theta <- theta - lr * g."""
-    if not torch.isfinite(g).all():
+    """Plain SGD along a flat gradient: theta <- theta - lr * g, in place."""
+    if not all_finite(g):
         raise FloatingPointError("non-finite gradient")
     with torch.no_grad():
-        theta = parameters_to_vector(net.parameters())
-        vector_to_parameters(theta - lr * g, net.parameters())
+        for p, g_p in zip(net.parameters(), g.split([p.numel() for p in
+                                                     net.parameters()])):
+            p.sub_(lr * g_p.view_as(p))
 
 
 def memory_gradients_loop(net, memory, t):
@@ -136,7 +127,7 @@ def accuracy(learner, task, t, chunk=1000):
 
 
 def evaluate(learner, tasks, tested=None):
-    """One row of R: test accuracy on each task in `tested` (default all), NaN elsewhere."""
+    """One row of R: test accuracy on each task in `tested` (default: all), else NaN."""
     tested = range(len(tasks)) if tested is None else tested
     return [accuracy(learner, task, t) if t in tested else math.nan
             for t, task in enumerate(tasks)]
@@ -173,8 +164,9 @@ def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"non-finite loss {loss.item()}")
             except FloatingPointError as error:
-                raise FloatingPointError(f"{error} at task {t}, step {i // batch_size}: "
-                                         "lower the learning rate") from error
+                step = i // batch_size
+                raise FloatingPointError(f"{error} at task {t}, step {step}: lower the "
+                                         "learning rate") from error
         middle = time.perf_counter()
         R.append(evaluate(learner, tasks, tasks_to_test(t, T, evaluation)))
         seconds["train"] += middle - start
@@ -191,24 +183,6 @@ PAPER_SETTINGS = {  # learning rate, memories per task and margin of the paper's
 }
 COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
           "evaluation", "device")
-
-
-def default_device():
-    """`$GEMBOOK_DEVICE` ("cpu" or "cuda") if set, else "cuda" when PyTorch sees a GPU."""
-    name = os.environ.get("GEMBOOK_DEVICE") or ("cuda" if torch.cuda.is_available()
-                                                else "cpu")
-    return check_device(name)
-
-
-def check_device(name):
-    """Refuse a device the book cannot run on, saying what to do instead."""
-    if name not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', got {name!r}")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for, but PyTorch sees no CUDA GPU: use "
-                         "'cpu' (or unset GEMBOOK_DEVICE), or install a CUDA build of "
-                         "PyTorch on a machine with a GPU")
-    return name
 
 
 def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
@@ -249,47 +223,18 @@ def check(settings):
                          f"{settings['n_train']} examples of a task: lower n_memories")
 
 
-@dataclass
-class Result:
-    """What one experiment produced: its settings, R, the seconds it took, GEM's log."""
-    settings: dict
-    R: list
-    train_seconds: float
-    eval_seconds: float
-    n_projected: int | None = None
-    log: list | None = None
-
-    def metrics(self, convention="paper"):
-        return metrics(np.array(self.R), convention)
-
-
-@contextlib.contextmanager
-def on(device):
-    """Run a block on `device`: on CUDA new tensors go there, on the CPU one thread."""
-    if device == "cuda":
-        with torch.device(device):
-            yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def run(settings, progress=True, Learner=None):
     """Run the experiment described by `settings`; returns its `Result`.
 
     `Learner` defaults to `LEARNERS[settings["method"]]`. Defined in chapter 06.
     """
     device = settings["device"]
+    benchmark = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
+                               n_train=settings["n_train"], seed=settings["seed"])
+    fields = ("x_train", "y_train", "x_test", "y_test")
     tasks = [dataclasses.replace(task, **{name: getattr(task, name).to(device)
-                                          for name in ("x_train", "y_train", "x_test",
-                                                       "y_test")})
-             for task in make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
-                                        n_train=settings["n_train"],
-                                        seed=settings["seed"])]
+                                          for name in fields})
+             for task in benchmark]
     torch.manual_seed(settings["seed"])
     hyper = {k: v for k, v in settings.items() if k not in COMMON}
     with on(device):
@@ -300,72 +245,33 @@ def run(settings, progress=True, Learner=None):
                   getattr(learner, "n_projected", None), getattr(learner, "log", None))
 
 
-def results_dir():
-    """Where results are cached: `$GEMBOOK_RESULTS`, else `results/` in the data dir."""
-    return Path(os.environ.get("GEMBOOK_RESULTS") or data_dir() / "results")
-
-
-def code_hash():
-    """A hash of the package's code: results computed by other code are not reused."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(gembook.__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def cache_path(settings):
-    """The file that caches the result of `settings`, run by this version of the code."""
-    key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
-    return results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
-
-
-def cached(settings):
-    """The cached `Result` of `settings`, or None; a full R answers any evaluation."""
-    for path in (cache_path(settings), cache_path({**settings, "evaluation": "full"})):
-        if path.exists():
-            return Result(**json.loads(path.read_text()))
-    return None
-
-
-def store(result):
-    """Write `result` to its cache file atomically: a reader never sees half of it."""
-    path = cache_path(result.settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part",
-                                     delete=False) as part:
-        json.dump(asdict(result), part)
-    os.replace(part.name, path)
-    return result
-
-
-# joblib restarts a worker whose memory grew during a run (GEM's grows as its memory
-# fills) and warns when it does; the restart loses nothing, so the warning is noise.
-warnings.filterwarnings("ignore", "A worker stopped while some jobs were given",
-                        UserWarning)
-
-
 def run_all(settings, n_jobs=None, wrap=None):
-    """`run` each of `settings` in `n_jobs` worker processes, one thread each.
+    """`run` each of `settings` in worker processes, one thread each; the `Result`s.
 
-    The default is one process per CPU core, or one on a GPU; `wrap(Learner)`, if
-    given, replaces each learner class. Defined in chapter 06 (training).
+    One process per CPU core, or one on a GPU; `wrap(Learner)`, if given, replaces
+    each learner class. Defined in chapter 06 (training).
     """
-    n_jobs = n_jobs or (1 if any(s["device"] == "cuda" for s in settings)
-                        else os.cpu_count())
+    done = dict(running(settings, n_jobs, wrap))
+    return [done[i] for i in range(len(settings))]
+
+
+def running(settings, n_jobs=None, wrap=None):
+    """Yield (i, `Result` of settings[i]) as the runs finish in worker processes."""
     wrap = wrap or (lambda Learner: Learner)
-    jobs = (delayed(run)(s, False, wrap(LEARNERS[s["method"]])) for s in settings)
-    return Parallel(n_jobs=max(1, min(n_jobs, len(settings))))(jobs)
+    on_gpu = any(s["device"] == "cuda" for s in settings)
+    calls = [(s, False, wrap(LEARNERS[s["method"]])) for s in settings]
+    return as_completed(run, calls, n_jobs or (1 if on_gpu else None))
 
 
 def experiments(requests, n_jobs=None):
     """The `Result` of each request (a dict of `settings_for` arguments), in order.
 
-    Cached results are read back; the others run in parallel (`run_all`) and are
-    cached. Defined in chapter 06 (training).
+    Cached results are read back; the others run in parallel and are cached as each
+    finishes. Defined in chapter 06 (training).
     """
     settings = [settings_for(**request) for request in requests]
     missing = list({cache_path(s): s for s in settings if cached(s) is None}.values())
-    for result in run_all(missing, n_jobs):
+    for _, result in running(missing, n_jobs):
         store(result)
     return [cached(s) for s in settings]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from gembook import data
+from gembook import sources
 
 
 def pytest_configure(config):
@@ -31,13 +31,13 @@ def one_thread():
 @pytest.fixture(scope="session")
 def mnist():
     """The real, verified MNIST digits (default cache; fetched if it is missing)."""
-    return data.load_mnist()
+    return sources.load_mnist()
 
 
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist):
     """The four real arrays, as the dict a source returns. Do not modify them."""
-    return {name: getattr(mnist, name) for name in data.MNIST_SHAPES}
+    return {name: getattr(mnist, name) for name in sources.MNIST_SHAPES}
 
 
 @pytest.fixture(scope="session")

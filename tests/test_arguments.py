@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-import gembook.baselines  # noqa: F401  (the command line offers chapter 08's methods too)
+import gembook.agem  # noqa: F401  (the command line offers chapter 09's methods too)
+import gembook.baselines  # noqa: F401  (and chapter 08's)
 from gembook import __main__ as cli
 from gembook import data, training
 from gembook.memory import EpisodicMemory

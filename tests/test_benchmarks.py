@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gembook import data
+from gembook import data, sources
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -30,7 +30,7 @@ def fake_mnist(n_train=300, n_test=20, seed=0):
     y_train = rng.integers(0, 10, n_train).astype(np.uint8)
     y_test = rng.integers(0, 10, n_test).astype(np.uint8)
     image = np.ones((28, 28), np.uint8)
-    return data.MNIST(x_train=code(y_train)[:, None, None] * image, y_train=y_train,
+    return sources.MNIST(x_train=code(y_train)[:, None, None] * image, y_train=y_train,
                       x_test=code(y_test)[:, None, None] * image, y_test=y_test)
 
 

@@ -107,6 +107,25 @@ def test_citations_read_as_their_bibliography_label(site):
     assert not wrong, "citations that differ from their label:\n" + "\n".join(wrong)
 
 
+# A citation's link to its bibliography entry: <a ... href="...bibliography.html#id">.
+CITATION_LINK = (r'<a class="reference internal" href="[^"]*bibliography\.html#[^"]+"'
+                 r'[^>]*>(?:(?!</a>).)*</a>')
+
+
+def test_references_in_one_citation_are_separated_by_semicolons(site):
+    """"[Ring, 1997; Thrun and Mitchell, 1995]": in author-year style the comma
+    already separates an author from the year, so the references of a group need
+    another mark."""
+    between = re.compile(CITATION_LINK + r'([^<]{1,6})(?=<a class="reference internal" '
+                                         r'href="[^"]*bibliography\.html#)', re.S)
+    separators = [(page.relative_to(site), sep) for page in sorted(site.rglob("*.html"))
+                  for sep in between.findall(page.read_text())]
+    assert separators, "no citation of two references or more found"
+    wrong = [f"{page}: {sep!r}" for page, sep in separators if sep != "; "]
+    assert not wrong, "references of one citation not separated by '; ':\n" + "\n".join(
+        wrong)
+
+
 def test_glossary_defines_the_terms_chapters_use(site):
     html = (site / "book/glossary.html").read_text()
     html = re.sub(r'<a class="headerlink".*?</a>', "", html)

@@ -1,6 +1,6 @@
-"""Chapter 11 (CIFAR-100): the download's checks, the split, the network, the masks and
-GEM's memory gradients under batch norm. No test touches the network: downloads are
-served from local files and offline machines are simulated."""
+"""CIFAR-100: the download's checks (Appendix A), and chapter 12's split, network,
+masks and GEM's memory gradients under batch norm. No test touches the network:
+downloads are served from local files and offline machines are simulated."""
 
 import copy
 import hashlib
@@ -21,6 +21,7 @@ from tolerances import float32_atol
 from torch.nn import functional as F
 
 from gembook import cifar100 as c
+from gembook import sources as src
 from gembook.data import scale
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -75,21 +76,21 @@ def leftovers(folder):
 def test_a_verified_download_is_read_and_cached(tmp_path, served):
     data = archive_bytes()
     folder = tmp_path / "cache"
-    cifar, source = c.fetch_cifar100(folder, url=served(data), md5=md5(data))
+    cifar, source = src.fetch_cifar100(folder, url=served(data), md5=md5(data))
     x, y = fake_arrays()["train"]
     assert cifar.x_train.shape == (40, 3, 32, 32) and cifar.x_train.dtype == np.uint8
     assert np.array_equal(cifar.x_train.reshape(40, -1), x)
     assert cifar.y_train.tolist() == y and cifar.y_test.shape == (12,)
-    assert leftovers(folder) == [c.CIFAR100_FILE]  # no .part file
-    again, source = c.fetch_cifar100(folder, url="file:///nonexistent", md5=md5(data))
+    assert leftovers(folder) == [src.CIFAR100_FILE]  # no .part file
+    again, source = src.fetch_cifar100(folder, url="file:///nonexistent", md5=md5(data))
     assert source.startswith("the cache") and np.array_equal(again.x_test, cifar.x_test)
 
 
 def test_a_partial_download_is_refused_and_nothing_is_left(tmp_path, served):
     data = archive_bytes()
     folder = tmp_path / "cache"
-    with pytest.raises(c.CIFAR100Unavailable, match="MD5") as caught:
-        c.fetch_cifar100(folder, url=served(data[:len(data) // 2]), md5=md5(data))
+    with pytest.raises(src.CIFAR100Unavailable, match="MD5") as caught:
+        src.fetch_cifar100(folder, url=served(data[:len(data) // 2]), md5=md5(data))
     assert "save it as" in str(caught.value)  # says what the reader can do
     assert caught.value.reason == "its download or its check failed"
     assert leftovers(folder) == []
@@ -99,11 +100,12 @@ def test_without_download_only_the_cache_is_read(tmp_path, served):
     data = archive_bytes()
     folder = tmp_path / "cache"
     url = served(data)
-    with pytest.raises(c.CIFAR100Unavailable, match="no download was asked") as caught:
-        c.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
+    asked = "no download was asked"
+    with pytest.raises(src.CIFAR100Unavailable, match=asked) as caught:
+        src.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
     assert "without a GPU" in caught.value.reason and leftovers(folder) == []
-    c.fetch_cifar100(folder, url=url, md5=md5(data))  # downloads into the cache
-    cifar, source = c.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
+    src.fetch_cifar100(folder, url=url, md5=md5(data))  # downloads into the cache
+    cifar, source = src.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
     assert source.startswith("the cache") and cifar.x_train.shape[0] == 40
     _, real, sentence = c.cifar100_or_generated(tmp_path / "empty", download=False)
     assert not real and "does not download it" in sentence
@@ -111,8 +113,8 @@ def test_without_download_only_the_cache_is_read(tmp_path, served):
 
 def test_the_real_checksum_refuses_a_fake(tmp_path, served):
     folder = tmp_path / "cache"
-    with pytest.raises(c.CIFAR100Unavailable, match=c.CIFAR100_MD5):
-        c.fetch_cifar100(folder, url=served(archive_bytes()))
+    with pytest.raises(src.CIFAR100Unavailable, match=src.CIFAR100_MD5):
+        src.fetch_cifar100(folder, url=served(archive_bytes()))
     assert leftovers(folder) == []
 
 
@@ -128,30 +130,31 @@ def test_a_download_broken_midway_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen",
                         lambda url, timeout: Broken(archive_bytes()))
-    with pytest.raises(c.CIFAR100Unavailable, match="reset midway"):
-        c.fetch_cifar100(tmp_path, url="file:///anything", md5="0" * 32)
+    with pytest.raises(src.CIFAR100Unavailable, match="reset midway"):
+        src.fetch_cifar100(tmp_path, url="file:///anything", md5="0" * 32)
     assert leftovers(tmp_path) == []
 
 
 def test_a_corrupt_cache_is_deleted_and_fetched_again(tmp_path, served):
     data, folder = archive_bytes(), tmp_path / "cache"
     folder.mkdir()
-    (folder / c.CIFAR100_FILE).write_bytes(data[:100])
+    (folder / src.CIFAR100_FILE).write_bytes(data[:100])
     with pytest.warns(UserWarning, match="checksum"):
-        cifar, source = c.fetch_cifar100(folder, url=served(data), md5=md5(data))
+        cifar, source = src.fetch_cifar100(folder, url=served(data), md5=md5(data))
     assert source.startswith("file:") and len(cifar.y_train) == 40
     # and if the download fails too, the corrupt file is gone rather than trusted
-    (folder / c.CIFAR100_FILE).write_bytes(data[:100])
-    with pytest.warns(UserWarning), pytest.raises(c.CIFAR100Unavailable):
-        c.fetch_cifar100(folder, url=served(b"not an archive", "bad"), md5=md5(data))
+    (folder / src.CIFAR100_FILE).write_bytes(data[:100])
+    with pytest.warns(UserWarning), pytest.raises(src.CIFAR100Unavailable):
+        src.fetch_cifar100(folder, url=served(b"not an archive", "bad"), md5=md5(data))
     assert leftovers(folder) == []
 
 
 def test_an_archive_with_other_objects_is_refused(tmp_path, served):
     payload = pickle.dumps({"data": print, "fine_labels": []})
     data = archive_bytes(payloads={"train": payload, "test": payload})
-    with pytest.raises(c.CIFAR100Unavailable, match="refusing to load builtins.print"):
-        c.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
+    refused = "refusing to load builtins.print"
+    with pytest.raises(src.CIFAR100Unavailable, match=refused):
+        src.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
 
 
 def test_stale_part_files_are_removed(tmp_path, served):
@@ -160,7 +163,7 @@ def test_stale_part_files_are_removed(tmp_path, served):
     fresh.write_bytes(b"x")
     os.utime(old, (time.time() - 7200,) * 2)
     data = archive_bytes()
-    c.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
+    src.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
     assert not old.exists() and fresh.exists()
 
 
@@ -196,8 +199,8 @@ def test_offline_fallback_is_fast_and_says_so(tmp_path, hanging_dns):
 
 def test_an_unknown_host_fails_fast(tmp_path):
     start = time.perf_counter()
-    with pytest.raises(c.CIFAR100Unavailable) as caught:
-        c.fetch_cifar100(tmp_path, url="https://cifar.invalid/x.tar.gz", timeout=2)
+    with pytest.raises(src.CIFAR100Unavailable) as caught:
+        src.fetch_cifar100(tmp_path, url="https://cifar.invalid/x.tar.gz", timeout=2)
     assert time.perf_counter() - start < 10
     assert caught.value.reason == "cifar.invalid cannot be reached from this machine"
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from gembook import __main__ as cli
-from gembook import data
+from gembook import sources
 
 # Everything the data sources could reach, closed: urllib goes through a proxy on a
 # port nobody listens on (discard, 9), pip reads no configuration and has no index.
@@ -43,7 +43,7 @@ def test_data_reads_a_good_cache(tmp_path, mnist_npz):
     result = run_data(tmp_path, folder)
     assert result.returncode == 0, result.stderr
     assert f"source: cache {folder / 'mnist.npz'}\n" in result.stdout
-    assert f"sha256: {data.MNIST_SHA256} (verified)\n" in result.stdout
+    assert f"sha256: {sources.MNIST_SHA256} (verified)\n" in result.stdout
     assert sorted(p.name for p in folder.iterdir()) == ["mnist.npz"]
 
 
@@ -56,9 +56,9 @@ def test_data_offline_with_empty_cache_fails_cleanly(tmp_path):
     assert result.stdout == ""
     assert result.stderr.startswith("error: no source served the canonical MNIST")
     assert "Traceback" not in result.stderr
-    for name in data.SOURCES:
+    for name in sources.SOURCES:
         assert f"\n  {name}: " in result.stderr
-    assert data.KERAS_URL in result.stderr
+    assert sources.KERAS_URL in result.stderr
     assert str(folder / "mnist.npz") in result.stderr
     assert list(folder.iterdir()) == []
 
@@ -69,9 +69,9 @@ def test_data_folder_option(tmp_path, monkeypatch, capsys, mnist_npz):
     folder.mkdir()
     (folder / "mnist.npz").write_bytes(mnist_npz)
     monkeypatch.setenv("GEMBOOK_DATA", str(tmp_path / "unused"))
-    monkeypatch.setattr(data.fetch_mnist, "__defaults__", (None, {"none": None}))
+    monkeypatch.setattr(sources.fetch_mnist, "__defaults__", (None, {"none": None}))
     assert cli.main(["data", "--folder", str(folder)]) == 0
     out = capsys.readouterr().out
     assert out == (f"source: cache {folder / 'mnist.npz'}\n"
-                   f"sha256: {data.MNIST_SHA256} (verified)\n")
+                   f"sha256: {sources.MNIST_SHA256} (verified)\n")
     assert not (tmp_path / "unused").exists()

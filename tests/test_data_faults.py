@@ -21,7 +21,7 @@ import pytest
 
 from fake_sources import forbidden, serving
 from gembook import __main__ as cli
-from gembook import data
+from gembook import sources as src
 
 TRUNCATED = b"PK\x03\x04 half of an archive"
 
@@ -74,9 +74,9 @@ def test_read_only_folder_with_good_cache_is_read(tmp_path, monkeypatch, mnist_n
     (tmp_path / "mnist.npz").write_bytes(mnist_npz)
     refuse_writes(monkeypatch, tmp_path)
     with no_warnings():
-        mnist, source = data.fetch_mnist(tmp_path, sources={"never": forbidden})
+        mnist, source = src.fetch_mnist(tmp_path, sources={"never": forbidden})
     assert source == f"cache {tmp_path / 'mnist.npz'}"
-    assert data.mnist_sha256(mnist) == data.MNIST_SHA256
+    assert src.mnist_sha256(mnist) == src.MNIST_SHA256
 
 
 def test_read_only_folder_without_cache_still_serves(tmp_path, monkeypatch,
@@ -84,9 +84,9 @@ def test_read_only_folder_without_cache_still_serves(tmp_path, monkeypatch,
     """The download is served; a warning says it was not cached, and what to do."""
     refuse_writes(monkeypatch, tmp_path)
     with pytest.warns(UserWarning) as warned:
-        mnist, source = data.fetch_mnist(tmp_path,
-                                         sources={"fake": serving(mnist_arrays)})
-    assert source == "fake" and data.mnist_sha256(mnist) == data.MNIST_SHA256
+        mnist, source = src.fetch_mnist(tmp_path,
+                                        sources={"fake": serving(mnist_arrays)})
+    assert source == "fake" and src.mnist_sha256(mnist) == src.MNIST_SHA256
     warning, = messages(warned)
     assert f"MNIST not cached at {tmp_path / 'mnist.npz'}" in warning
     assert "Permission denied" in warning and "GEMBOOK_DATA" in warning
@@ -100,9 +100,9 @@ def test_read_only_folder_with_bad_cache_keeps_it(tmp_path, monkeypatch,
     cache.write_bytes(TRUNCATED)
     refuse_writes(monkeypatch, tmp_path)
     with pytest.warns(UserWarning) as warned:
-        mnist, source = data.fetch_mnist(tmp_path,
-                                         sources={"fake": serving(mnist_arrays)})
-    assert source == "fake" and data.mnist_sha256(mnist) == data.MNIST_SHA256
+        mnist, source = src.fetch_mnist(tmp_path,
+                                        sources={"fake": serving(mnist_arrays)})
+    assert source == "fake" and src.mnist_sha256(mnist) == src.MNIST_SHA256
     unusable, not_cached = messages(warned)
     assert f"MNIST cache {cache} is unusable" in unusable
     assert "Permission denied" in not_cached
@@ -115,7 +115,7 @@ def test_folder_that_cannot_be_created_still_serves(tmp_path, monkeypatch,
     refuse_writes(monkeypatch, tmp_path)
     folder = tmp_path / "new" / "data"
     with pytest.warns(UserWarning, match="MNIST not cached at .*Permission denied"):
-        mnist, source = data.fetch_mnist(folder, sources={"x": serving(mnist_arrays)})
+        mnist, source = src.fetch_mnist(folder, sources={"x": serving(mnist_arrays)})
     assert source == "x" and not (tmp_path / "new").exists()
 
 
@@ -135,11 +135,11 @@ def test_full_disk_on_save_keeps_old_file_and_leaves_no_part(tmp_path, monkeypat
         file.write(b"PK\x03\x04 a third of an archive")
         no_space()
 
-    monkeypatch.setattr(data.np, "savez", savez)
+    monkeypatch.setattr(src.np, "savez", savez)
     with pytest.warns(UserWarning) as warned:
-        mnist, source = data.fetch_mnist(tmp_path,
-                                         sources={"fake": serving(mnist_arrays)})
-    assert source == "fake" and data.mnist_sha256(mnist) == data.MNIST_SHA256
+        mnist, source = src.fetch_mnist(tmp_path,
+                                        sources={"fake": serving(mnist_arrays)})
+    assert source == "fake" and src.mnist_sha256(mnist) == src.MNIST_SHA256
     not_cached = messages(warned)[-1]
     assert "No space left on device" in not_cached
     assert "free some space" in not_cached and "GEMBOOK_DATA" in not_cached
@@ -149,22 +149,22 @@ def test_full_disk_on_save_keeps_old_file_and_leaves_no_part(tmp_path, monkeypat
 def test_full_disk_on_download_says_the_disk_is_full(tmp_path):
     """Sources failing with ENOSPC: the error names the disk, not only the network."""
     sources = {"Keras URL": no_space, "S3 URL": no_space}
-    with pytest.raises(data.MNISTUnavailable) as error:
-        data.fetch_mnist(tmp_path / "data", sources=sources)
+    with pytest.raises(src.MNISTUnavailable) as error:
+        src.fetch_mnist(tmp_path / "data", sources=sources)
     message = str(error.value)
     assert "\n  Keras URL: OSError: [Errno 28] No space left on device" in message
     assert "The disk is full: free some space in" in message and "TMPDIR" in message
-    assert data.KERAS_URL in message  # the manual way stays on offer
+    assert src.KERAS_URL in message  # the manual way stays on offer
     assert not (tmp_path / "data").exists()
 
 
 def test_no_room_for_the_temporary_folder(tmp_path, monkeypatch):
     """Even the scratch folder cannot be made: a clear error, not a traceback."""
-    monkeypatch.setattr(data.tempfile, "TemporaryDirectory", no_space)
-    with pytest.raises(data.MNISTUnavailable) as error:
-        data.fetch_mnist(tmp_path, sources={"never": forbidden})
+    monkeypatch.setattr(src.tempfile, "TemporaryDirectory", no_space)
+    with pytest.raises(src.MNISTUnavailable) as error:
+        src.fetch_mnist(tmp_path, sources={"never": forbidden})
     message = str(error.value)
-    assert f"temporary folder in {data.tempfile.gettempdir()}: OSError" in message
+    assert f"temporary folder in {src.tempfile.gettempdir()}: OSError" in message
     assert "The disk is full" in message and listing(tmp_path) == []
 
 
@@ -173,8 +173,8 @@ def test_other_disk_errors_get_no_full_disk_advice(tmp_path):
     def refused(folder):
         raise PermissionError(errno.EACCES, "Permission denied", str(folder))
 
-    with pytest.raises(data.MNISTUnavailable) as error:
-        data.fetch_mnist(tmp_path, sources={"only": refused})
+    with pytest.raises(src.MNISTUnavailable) as error:
+        src.fetch_mnist(tmp_path, sources={"only": refused})
     assert "disk is full" not in str(error.value)
     assert "PermissionError: [Errno 13] Permission denied" in str(error.value)
 
@@ -198,18 +198,18 @@ def test_leftover_parts_beside_a_good_cache(tmp_path, mnist_npz):
     """The cache is used; only our stale part is deleted, nothing else is touched."""
     (tmp_path / "mnist.npz").write_bytes(mnist_npz)
     leftovers(tmp_path, time.time())
-    mnist, source = data.fetch_mnist(tmp_path, sources={"never": forbidden})
-    assert source.startswith("cache") and data.mnist_sha256(mnist) == data.MNIST_SHA256
+    mnist, source = src.fetch_mnist(tmp_path, sources={"never": forbidden})
+    assert source.startswith("cache") and src.mnist_sha256(mnist) == src.MNIST_SHA256
     assert listing(tmp_path) == sorted(KEPT + ["mnist.npz"])
 
 
 def test_leftover_parts_without_cache(tmp_path, mnist_arrays):
     """No cache, only parts: the digits are fetched and cached; parts do not count."""
     leftovers(tmp_path, time.time())
-    mnist, source = data.fetch_mnist(tmp_path, sources={"f": serving(mnist_arrays)})
+    mnist, source = src.fetch_mnist(tmp_path, sources={"f": serving(mnist_arrays)})
     assert source == "f"
     assert listing(tmp_path) == sorted(KEPT + ["mnist.npz"])
-    data.verified(data.read_npz(tmp_path / "mnist.npz"))
+    src.verified(src.read_npz(tmp_path / "mnist.npz"))
 
 
 def test_leftovers_in_a_read_only_folder_are_ignored(tmp_path, monkeypatch,
@@ -219,7 +219,7 @@ def test_leftovers_in_a_read_only_folder_are_ignored(tmp_path, monkeypatch,
     old = leftovers(tmp_path, time.time())
     refuse_writes(monkeypatch, tmp_path)
     with no_warnings():
-        assert data.fetch_mnist(tmp_path, sources={"n": forbidden})[1].startswith(
+        assert src.fetch_mnist(tmp_path, sources={"n": forbidden})[1].startswith(
             "cache")
     assert old.exists()
 
@@ -233,7 +233,7 @@ def test_data_folder_that_is_a_file(tmp_path, below):
     blocker.write_text("mine")
     folder = blocker / below if below else blocker
     with pytest.raises(ValueError) as error:
-        data.fetch_mnist(folder, sources={"never": forbidden})
+        src.fetch_mnist(folder, sources={"never": forbidden})
     assert str(error.value) == (
         f"cannot use {folder} as the data folder: {blocker} is a file; "
         "move it away or set GEMBOOK_DATA to a folder")
@@ -255,7 +255,7 @@ def test_cache_path_that_is_a_folder(tmp_path, mnist_arrays):
     (tmp_path / "mnist.npz").mkdir()
     (tmp_path / "mnist.npz" / "keep.txt").write_text("mine")
     with pytest.warns(UserWarning) as warned:
-        mnist, source = data.fetch_mnist(tmp_path, sources={"f": serving(mnist_arrays)})
+        mnist, source = src.fetch_mnist(tmp_path, sources={"f": serving(mnist_arrays)})
     assert source == "f"
     unusable, not_cached = messages(warned)
     assert "unusable" in unusable and "Is a directory" in not_cached
@@ -268,7 +268,7 @@ def test_cli_experiment_without_data_fails_cleanly(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("GEMBOOK_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path / "results"))
     failing = {"offline": lambda folder: no_space()}
-    monkeypatch.setattr(data.fetch_mnist, "__defaults__", (None, failing))
+    monkeypatch.setattr(src.fetch_mnist, "__defaults__", (None, failing))
     assert cli.main(["experiment", "--method", "single"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: no source served the canonical MNIST")
@@ -280,10 +280,10 @@ def test_cli_experiment_without_data_fails_cleanly(tmp_path, monkeypatch, capsys
 SCRIPT = r'''
 import hashlib, json, sys, tempfile, urllib.request, warnings
 from pathlib import Path
-from gembook import data
+from gembook import sources as src
 
 base, real = Path(sys.argv[1]), Path(sys.argv[2])
-arrays = data.read_npz(real)
+arrays = src.read_npz(real)
 npz = real.read_bytes()
 
 
@@ -311,7 +311,7 @@ def run(name, sources):
     with warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         try:
-            source, error = data.fetch_mnist(folder, sources)[1], None
+            source, error = src.fetch_mnist(folder, sources)[1], None
         except Exception as caught:
             source, error = None, f"{type(caught).__name__}: {caught}"
     cache = folder / "mnist.npz"
@@ -326,7 +326,7 @@ for name in ("ro_good", "ro_empty", "ro_bad", "full_empty", "full_bad"):
     run(name, {"fake": serve})
 urllib.request.urlopen = lambda url, timeout: Response()
 tempfile.tempdir = str(base / "full_tmp")
-run("tmp_full", {"Keras URL": lambda f: data.download_npz(data.KERAS_URL, f)})
+run("tmp_full", {"Keras URL": lambda f: src.download_npz(src.KERAS_URL, f)})
 print(json.dumps({"name": "tmp_full_left", "listing": sorted(
     p.name for p in (base / "full_tmp").iterdir())}))
 '''

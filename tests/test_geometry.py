@@ -1,4 +1,4 @@
-"""Chapter 10's drawings: the cone they shade, the step they draw, the sliders."""
+"""Chapter 11's drawings: the cone they shade, the step they draw, the sliders."""
 
 import ipywidgets
 import numpy as np

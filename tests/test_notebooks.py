@@ -7,6 +7,7 @@ says, in a comment that begins `# no claim:`, why the text draws nothing from it
 seconds a run took on the machine that ran the page, for instance).
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ASSERT = re.compile(r"^\s*assert\b", re.M)
 NO_CLAIM = re.compile(r"^\s*# no claim: \S", re.M)
+MAX_LINE = 88  # characters: what the website's code column shows without scrolling
+MAX_CELL = 45  # lines: about a screen
 
 
 def ignored(cell):
@@ -63,7 +66,7 @@ def test_ignored_cells_are_listed():
     """The chapters that show training results ignore some outputs (and assert them)."""
     counts = {path.stem: sum(map(ignored, nbformat.read(path, as_version=4).cells))
               for path in NOTEBOOKS}
-    for chapter in ("06_training", "07_results", "08_baselines", "09_sweeps"):
+    for chapter in ("06_training", "07_results", "08_baselines", "09_agem", "10_sweeps"):
         assert counts[chapter] > 0, chapter
 
 
@@ -77,3 +80,69 @@ def test_committed_outputs_hold_no_error_or_stderr(path):
            for output in cell.outputs
            if output.output_type == "error" or output.get("name") == "stderr"]
     assert bad == []
+
+
+def one_definition(source):
+    """Whether a cell is one function or class being explained (with its imports)."""
+    try:
+        body = [node for node in ast.parse(source).body
+                if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], (ast.FunctionDef, ast.ClassDef))
+
+
+def too_long(notebook):
+    """(cell index, what is too long) for each code line and cell that does not fit."""
+    found = []
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.splitlines()
+        found += [(i, f"a line of {len(line)} characters") for line in lines
+                  if len(line) > MAX_LINE]
+        if len(lines) > MAX_CELL and not one_definition(cell.source):
+            found.append((i, f"{len(lines)} lines"))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_code_fits_the_page(path):
+    """No code line wider than the site's column, no cell longer than a screen unless
+    it is one function or class being explained."""
+    assert too_long(nbformat.read(path, as_version=4)) == []
+
+
+def test_the_length_check_finds_what_does_not_fit():
+    one_long_function = "def f():\n" + "    x = 1\n" * 50
+    two_functions = "def f():\n    pass\n" + "x = 1\n" * 50 + "def g():\n    pass\n"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1  " + "#" * 90),
+        nbformat.v4.new_code_cell(one_long_function),
+        nbformat.v4.new_code_cell(two_functions),
+        nbformat.v4.new_markdown_cell("a" * 200),
+    ])
+    assert [i for i, _ in too_long(notebook)] == [0, 2]
+
+
+SMALL_FONT = re.compile(r"fontsize=(?:(\d+(?:\.\d+)?)|[\"'](x+-)?small[\"'])")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_figure_text_is_at_least_the_default_size(path):
+    """The website's check of figure text on a phone (tests/test_browser.py) assumes
+    the smallest text is matplotlib's default 10 pt: no notebook sets a smaller one."""
+    notebook = nbformat.read(path, as_version=4)
+    small = [(i, match.group(0)) for i, cell in enumerate(notebook.cells)
+             if cell.cell_type == "code" for match in SMALL_FONT.finditer(cell.source)
+             if match.group(1) is None or float(match.group(1)) < 10]
+    assert small == []
+
+
+def test_the_font_check_finds_small_text():
+    sources = ("ax.legend(fontsize=8)", "ax.set_title(t, fontsize='small')",
+               "ax.text(0, 0, t, fontsize=12)")
+    flagged = [source for source in sources
+               if any(m.group(1) is None or float(m.group(1)) < 10
+                      for m in SMALL_FONT.finditer(source))]
+    assert flagged == list(sources[:2])

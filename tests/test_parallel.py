@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-import gembook.baselines  # noqa: F401  (registers chapter 08's learners)
+import gembook.agem  # noqa: F401  (registers chapter 09's learners)
+import gembook.baselines  # noqa: F401  (and chapter 08's)
 from gembook import __main__ as cli
-from gembook import training
-from gembook.baselines import Audited, audit
+from gembook import runs, training
+from gembook.agem import Audited, audit
 from gembook.results import compare, over_seeds, seed_table
-from gembook.training import (check_device, default_device, experiments, run, run_all,
-                              settings_for)
+from gembook.runs import check_device, default_device
+from gembook.training import experiments, run, run_all, settings_for
 
 SMALL = {"n_tasks": 3, "n_train": 30, "evaluation": "metrics"}
 MEMORY = {"n_memories": 10}  # fits the 30 examples of a SMALL task
@@ -64,7 +65,7 @@ def test_the_device_is_part_of_the_settings_and_of_the_cache_key(monkeypatch):
     monkeypatch.setenv("GEMBOOK_DEVICE", "cpu")
     cpu = settings_for("permutations", "gem")
     assert cpu["device"] == "cpu"
-    assert training.cache_path(cpu) != training.cache_path({**cpu, "device": "cuda"})
+    assert runs.cache_path(cpu) != runs.cache_path({**cpu, "device": "cuda"})
 
 
 def test_the_default_device_on_a_cpu_machine_is_the_cpu_path(monkeypatch):
@@ -81,7 +82,7 @@ def test_the_default_device_on_a_cpu_machine_is_the_cpu_path(monkeypatch):
 def test_a_run_uses_one_thread_and_gives_the_threads_back():
     threads = torch.get_num_threads()
     seen = []
-    with training.on("cpu"):
+    with runs.on("cpu"):
         seen.append(torch.get_num_threads())
     assert seen == [1] and torch.get_num_threads() == threads
 

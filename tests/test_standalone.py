@@ -24,7 +24,8 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = {"06_training", "07_results", "08_baselines", "09_sweeps", "10_geometry"}
+SLOW = {"06_training", "07_results", "08_baselines", "09_agem", "10_sweeps",
+        "11_geometry"}
 WHERE = "import gembook, sys\nprint(gembook.__file__)\nprint(sys.executable)"
 
 

@@ -1,4 +1,4 @@
-"""Sweeps (chapter 09): cached points, the share of projected steps, GEM's log per task."""
+"""Sweeps (chapter 10): cached points, the share of projected steps, GEM's log per task."""
 
 import math
 
@@ -6,12 +6,13 @@ import matplotlib
 import numpy as np
 import pytest
 
-import gembook.baselines  # noqa: F401  (registers replay)
+import gembook.agem  # noqa: F401  (registers replay)
 from gembook import training
 from gembook.data import make_benchmark
 from gembook.sweeps import (log_per_task, mean_angle, plot_sweep, projected_share,
                             steps_after_first_task, sweep)
-from gembook.training import Result, settings_for
+from gembook.runs import Result
+from gembook.training import settings_for
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -4,24 +4,37 @@
 
 Progress bars are switched off (TQDM_DISABLE=1) so that the saved outputs are the ones
 nbval compares; no execution timestamps are written, so re-running leaves a clean diff.
+
+The kernel talks to this script over Unix sockets in a private temporary folder
+(ZeroMQ's IPC transport), not over TCP ports on localhost, which any program of any
+user on the machine could connect to, unencrypted (ipykernel warns of that at every
+start).
 """
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 
 def execute(path, timeout=1800):
     """Run every cell of the notebook at `path` and save it with its new outputs."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            record_timing=False,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
+    # mkdtemp's folder is readable by this user only; the kernel's sockets are
+    # SOCKETS/kernel-1, -2, ... and go with the folder.
+    with tempfile.TemporaryDirectory(prefix="gembook-kernel-") as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "kernel")
+        client = NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+            config=config, resources={"metadata": {"path": str(Path(path).parent)}})
+        client.execute()
     # Widget state (chapter 10's sliders) would make the website load the widget
     # manager from a CDN; the site shows static figures instead.
     notebook.metadata.pop("widgets", None)

@@ -5,7 +5,7 @@ licensed CC BY-NC 4.0, so none of it lives in this repository. This script takes
 path of a reader's own clone (`--code`), copies it to a scratch folder, and there:
 
 1. writes `data/raw/mnist_train.pt` and `data/raw/mnist_test.pt` from the book's
-   verified MNIST (`gembook.data.load_mnist`), in the layout their `data/raw/raw.py`
+   verified MNIST (`gembook.sources.load_mnist`), in the layout their `data/raw/raw.py`
    writes from Keras' `mnist.npz` (their script downloads; this one never does);
 2. for each seed S and benchmark, runs their data script with `--seed S`, then their
    `main.py` for each method with `--seed S` and the arguments of their
@@ -43,7 +43,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from gembook.data import load_mnist, mnist_sha256  # noqa: E402
+from gembook.sources import load_mnist, mnist_sha256  # noqa: E402
 from gembook.lifelong_learning import metrics  # noqa: E402
 
 REPOSITORY = "https://github.com/facebookresearch/GradientEpisodicMemory"
@@ -115,7 +115,7 @@ NOTES = {
     "sessions": "one entry per invocation of run.py (a resumed run adds one); "
                 "wall_s is the invocation's whole time, data generation included.",
     "mnist": "data/raw/mnist_{train,test}.pt are written by this script from "
-             "gembook.data.load_mnist (uint8 images (N, 28, 28), int64 labels), "
+             "gembook.sources.load_mnist (uint8 images (N, 28, 28), int64 labels), "
              "identical in content to what their data/raw/raw.py writes from Keras' "
              "mnist.npz; mnist_sha256 identifies the digits.",
 }

@@ -11,20 +11,22 @@ text. This extension registers, under the name `gembook_author_year`:
 * a pybtex formatting style: pybtex's `plain` (sorted by author, year, title) with those
   labels, for the bibliography (`bibtex_default_style`);
 * a sphinxcontrib-bibtex reference style: `author_year`, with the year taken from the
-  label, letter included (`bibtex_reference_style`).
+  label, letter included, and the references of one citation separated by semicolons,
+  "[Ring, 1997; Thrun and Mitchell, 1995]", as author-year styles do: the comma already
+  separates each author from the year (`bibtex_reference_style`).
 
 Checked with sphinxcontrib-bibtex 2.7.0 and pybtex 0.26.1 (pinned in requirements.txt).
 """
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pybtex.plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.plugin import register_plugin
-from sphinxcontrib.bibtex.style.referencing import GroupReferenceStyle
+from sphinxcontrib.bibtex.style.referencing import BracketStyle, GroupReferenceStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
     BasicAuthorYearParentheticalReferenceStyle,
@@ -47,6 +49,7 @@ from sphinxcontrib.bibtex.style.template import (
 
 NAME = "gembook_author_year"
 AUTHOR_YEAR_SEP = ", "
+CITATION_SEP = "; "  # between the references of one citation
 
 
 def _surname(person):
@@ -124,9 +127,17 @@ class YearStyle(ExtraYearReferenceStyle):
         return reference[label_year]
 
 
+def _citation_brackets():
+    return BracketStyle(sep=CITATION_SEP)
+
+
 @dataclass
 class ReferenceStyle(AuthorYearReferenceStyle):
-    """sphinxcontrib-bibtex's `author_year`, with the label's year ("2019a")."""
+    """sphinxcontrib-bibtex's `author_year`, with the label's year ("2019a") and
+    semicolons between the references of a parenthetical or textual citation."""
+
+    bracket_parenthetical: BracketStyle = field(default_factory=_citation_brackets)
+    bracket_textual: BracketStyle = field(default_factory=_citation_brackets)
 
     def __post_init__(self):
         self.styles.extend([
