@@ -238,7 +238,7 @@ def choose_configuration(real, device):
 
 
 def run_cifar100(method, tasks, settings, device="cpu", seed=0, progress=False):
-    """Train `method` ("single" or "gem") on `tasks`; returns chapter 06's `Result`.
+    """Train `method` ("single" or "gem") on `tasks`; returns a `Result` (Appendix B).
 
     Defined in chapter 12 (CIFAR-100).
     """

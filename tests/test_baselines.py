@@ -1,4 +1,4 @@
-"""Chapter 08's learners, each on tiny streams: what is specific to each method."""
+"""Chapters 08 and 09's learners, each on tiny streams: what is specific to each one."""
 
 import pytest
 import torch

@@ -132,7 +132,7 @@ def test_compare_calls_a_gap_within_twice_the_standard_error_a_tie():
     assert compare(table, "ACC", "a", "c") == ">" and compare(table, "ACC", "c", "a") == "<"
 
 
-# --- the audit of chapter 08 -------------------------------------------------------------
+# --- the audit of chapter 09 -------------------------------------------------------------
 
 def test_an_audited_run_trains_exactly_like_the_plain_one(results):
     settings = settings_for("permutations", "agem", **SMALL, **MEMORY)

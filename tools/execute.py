@@ -35,7 +35,7 @@ def execute(path, timeout=1800):
             notebook, timeout=timeout, kernel_name="python3", record_timing=False,
             config=config, resources={"metadata": {"path": str(Path(path).parent)}})
         client.execute()
-    # Widget state (chapter 10's sliders) would make the website load the widget
+    # Widget state (chapter 11's sliders) would make the website load the widget
     # manager from a CDN; the site shows static figures instead.
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
