@@ -1,26 +1,30 @@
 """Speed and memory of the book's experiments on this machine, as one table.
 
-    python benchmarks/benchmark.py [--device cpu|cuda]   # about four minutes on 2 CPU cores
+    python benchmarks/benchmark.py [--device cpu|cuda] [--public-code CLONE]
+    # about four minutes on 2 CPU cores; two more with --public-code
 
 Prints: data preparation time of both MNIST benchmarks; the memory-gradient step at each
-thread count; training and evaluation seconds of GEM, A-GEM and single on Permutations
-at full scale, each in a fresh process, with its peak resident memory (and GEM once more,
+thread count (chapter 06's batched pass and its per-task loop); training and evaluation
+seconds of GEM, A-GEM and single on Permutations at full scale, each a lone run (all
+threads) in a fresh process, with its peak resident memory (and GEM once more,
 evaluating only the entries of R the metrics read); on the CPU, two 8-task GEM runs one
-after the other on all threads against side by side on one thread each (the book's
-choice for sweeps and seeds); and the floating-
-point work GEM did, counted from the shapes, per second, next to the rate of a plain
-float32 matrix product of the same shape measured in the same run.
+after the other, each on all threads, against side by side on one thread each (the
+book's choice for sweeps and seeds); the floating-point work GEM did, counted from the
+shapes, per second, next to the rate of a plain float32 matrix product on the same
+threads, measured in the same run; and, given a clone of the paper's public code
+(facebookresearch/GradientEpisodicMemory), its GEM on the same benchmark, timed in the
+same run, and the ratio.
 """
-
 import argparse
-import contextlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-import unittest.mock
+from pathlib import Path
 
 import torch
 
@@ -42,6 +46,7 @@ r = experiment("permutations", sys.argv[1], cache=False, progress=False,
                evaluation=sys.argv[2], device=sys.argv[3])
 print(json.dumps({"train": r.train_seconds, "eval": r.eval_seconds,
                   "acc": r.metrics()["acc"], "n_projected": r.n_projected,
+                  "threads": r.threads,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -105,18 +110,39 @@ def two_runs_seconds():
     """Wall seconds of two 8-task GEM runs: in turn on all threads, side by side on one."""
     two = [settings_for("permutations", "gem", seed=seed, n_tasks=8, device="cpu",
                         evaluation="metrics") for seed in (0, 1)]
-    all_threads = contextlib.nullcontext  # instead of the book's one thread per run
-    with unittest.mock.patch.object(training, "on", lambda device: all_threads()):
-        in_turn = timed(lambda: [training.run(s, progress=False) for s in two])
+    in_turn = timed(lambda: [training.run(s, progress=False) for s in two])
     side_by_side = timed(lambda: training.run_all(two, n_jobs=2))
     return in_turn, side_by_side
+
+
+def public_code_seconds(clone, device):
+    """(their timer, wall) seconds of the public code's GEM on Permutations, seed 0, on
+    `device`, in a scratch copy of `clone` (public_code/run.py; its data is not timed)."""
+    sys.path.insert(0, str(Path(__file__).parent / "public_code"))
+    import run as public  # noqa: E402  (benchmarks/public_code/run.py)
+    work = Path(tempfile.mkdtemp(prefix="gem-public-code-"))
+    try:
+        code = public.copy_code(clone.resolve(), work)
+        public.write_raw_mnist(load_mnist(), code)
+        public.make_data(sys.executable, code, "permutations", 0, work)
+        (code / "results").mkdir(exist_ok=True)
+        command = public.main_command("permutations", "gem", 0)
+        command[command.index("--cuda") + 1] = "yes" if device == "cuda" else "no"
+        result, wall = public.run_logged(sys.executable, command, code, work / "gem.log")
+        return public.their_time(result.stdout), wall
+    finally:
+        shutil.rmtree(work)
 
 
 def main():
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--device", choices=("cpu", "cuda"), default=None,
                            help="default: $GEMBOOK_DEVICE, else cuda when there is one")
-    device = check_device(arguments.parse_args().device or default_device())
+    arguments.add_argument("--public-code", type=Path, metavar="CLONE",
+                           help="a clone of facebookresearch/GradientEpisodicMemory: "
+                                "time its GEM in the same run")
+    options = arguments.parse_args()
+    device = check_device(options.device or default_device())
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, torch {torch.__version__}, device {device}"
           + (f" ({torch.cuda.get_device_name()})" if device == "cuda" else "")
@@ -137,8 +163,9 @@ def main():
                  ("two GEM runs (8 tasks), side by side, 1 thread each",
                   f"{side_by_side:.1f} s")]
     results = {method: run(method, device=device) for method in ("gem", "agem", "single")}
+    on = f"{results['gem']['threads']} thread(s)" if device == "cpu" else "GPU"
     for method, r in results.items():
-        rows.append((f"{method}: train / evaluate, permutations",
+        rows.append((f"{method}: train / evaluate, permutations, lone run on {on}",
                      f"{r['train']:.1f} s / {r['eval']:.1f} s (ACC {r['acc']:.3f})"))
     sparse = run("gem", "metrics", device)
     rows.append(("gem, evaluating only what the metrics read",
@@ -149,15 +176,21 @@ def main():
     n_weights = sum(p.numel() for p in net.parameters() if p.dim() == 2)
     flops = gem_flops(settings_for("permutations", "gem"), n_weights, 784 * 100)
     seconds = results["gem"]["train"] + results["gem"]["eval"]
-    torch.set_num_threads(1)  # an experiment runs on one CPU thread: compare like with like
+    torch.set_num_threads(results["gem"]["threads"] or default_threads)  # the run's
     achieved, reference = flops / seconds / 1e9, matmul_gflops(10 * 256, device=device)
     rows += [("GEM floating-point work (train + evaluation)", f"{flops / 1e12:.2f} TFLOP"),
              ("GEM achieved rate", f"{achieved:.1f} GFLOP/s"),
-             ("float32 matmul (2560x784 @ 784x100), 1 thread", f"{reference:.1f} GFLOP/s"),
+             (f"float32 matmul (2560x784 @ 784x100), {on}", f"{reference:.1f} GFLOP/s"),
              ("efficiency (achieved / matmul)", f"{achieved / reference:.2f}")]
-    rows += [(f"float32 matmul ({rows_}x784 @ 784x100), evaluation shape, 1 thread",
+    rows += [(f"float32 matmul ({rows_}x784 @ 784x100), evaluation shape, {on}",
               f"{matmul_gflops(rows_, device=device):.1f} GFLOP/s")
              for rows_ in (10000, 1000)]
+    torch.set_num_threads(default_threads)
+    if options.public_code:
+        theirs, wall = public_code_seconds(options.public_code, device)
+        rows += [("public code GEM, permutations, its timer / process wall",
+                  f"{theirs:.1f} s / {wall:.1f} s"),
+                 ("public code / book (train + evaluate)", f"{theirs / seconds:.1f}x")]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

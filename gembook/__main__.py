@@ -48,7 +48,8 @@ def experiment(args):
     runs = [{"seed": result.settings["seed"],
              **{k: float(v) for k, v in result.metrics().items()},
              "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
-             "settings": result.settings, "R": result.R} for result in results]
+             "threads": result.threads, "settings": result.settings, "R": result.R}
+            for result in results]
     stats = summary(runs)
     device = settings[0]["device"]
     if args.json:  # the top-level metrics are the means (one seed: its values)

@@ -2,15 +2,15 @@
 
 import torch
 from torch import nn
+from torch.func import functional_call, grad, vmap
 from torch.nn import functional as F
 
 from gembook.data import Task, labels
 from gembook.memory import EpisodicMemory
-from gembook.projection import project, violations
 from gembook.sources import (CIFAR100, IMAGE_SHAPE, N_CLASSES, CIFAR100Unavailable,
                              fetch_cifar100)
 from gembook.runs import Result
-from gembook.training import sgd_step, train
+from gembook.training import projected, sgd_step, to_device, train
 
 
 def generated_cifar100(n_train=10, n_test=20, seed=0):
@@ -147,17 +147,58 @@ def masked_gradient(net, X, y, t, classes_per_task=5):
 
 
 def masked_memory_gradients(net, memory, t, classes_per_task=5):
-    """G: row k is the gradient of task k's memory loss, k < t, outputs masked to k.
-
-    One training-mode forward and backward pass per past task: `vmap` cannot run batch
-    norm in training mode. Defined in chapter 12 (CIFAR-100).
+    """G: row k is the gradient of task k's memory loss, k < t, outputs masked to k,
+    in training mode: one batched pass per memory size. Defined in chapter 12.
     """
-    rows = []
-    for k in range(t):
-        n = memory.size(k)
-        rows.append(masked_gradient(net, memory.x[k, :n], memory.y[k, :n], k,
-                                    classes_per_task)[1])
-    return torch.stack(rows)
+    sizes, rows = [memory.size(k) for k in range(t)], {}
+    for n in dict.fromkeys(sizes):  # each size once, in task order
+        tasks = [k for k in range(t) if sizes[k] == n]
+        rows.update(zip(tasks, same_size_gradients(net, memory, tasks, n,
+                                                   classes_per_task)))
+    return torch.stack([rows[k] for k in range(t)])
+
+
+def same_size_gradients(net, memory, tasks, n, classes_per_task=5):
+    """The rows of G of `tasks`, whose memories hold n examples each: one vmapped
+    pass, each task with its own copy of BN's buffers, folded back by eq. (F)."""
+    params = {name: p.detach() for name, p in net.named_parameters()}
+    buffers = {name: b.expand(len(tasks), *b.shape).clone()
+               for name, b in net.named_buffers()}
+
+    def loss(params, buffers, X, y, k):
+        logits = functional_call(net, (params, buffers), (X,))
+        classes = torch.arange(logits.shape[-1], device=logits.device)
+        logits = logits.masked_fill(classes // classes_per_task != k, MASKED)
+        return F.cross_entropy(logits, y)
+
+    k = torch.tensor(tasks).to(memory.x.device, non_blocking=True)
+    G = vmap(grad(loss), in_dims=(None, 0, 0, 0, 0))(params, buffers, memory.x[k, :n],
+                                                      memory.y[k, :n], k)
+    fold_running_averages(net, buffers)
+    return torch.cat([G[name].flatten(1) for name in params], dim=1)
+
+
+@torch.no_grad()
+def fold_running_averages(net, buffers):
+    """Move each BN layer's running averages as t passes in turn would (eq. F), from
+    `buffers`: per buffer, the t copies that the t tasks updated side by side."""
+    for name, layer in net.named_modules():
+        if not (isinstance(layer, nn.BatchNorm2d) and layer.track_running_stats):
+            continue
+        m = layer.momentum
+        for stat in ("running_mean", "running_var"):
+            r, b = getattr(layer, stat), buffers[f"{name}.{stat}"]
+            t = len(b)
+            decay = (1 - m) ** torch.arange(t - 1, -1, -1, device=r.device)
+            r.copy_((1 - m) ** t * r + (decay[:, None] * (b - (1 - m) * r)).sum(0))
+        layer.num_batches_tracked += t
+
+
+def masked_memory_gradients_loop(net, memory, t, classes_per_task=5):
+    """G as the paper's setting computes it: a pass per past task, one after another."""
+    return torch.stack([masked_gradient(net, memory.x[k, :memory.size(k)],
+                                        memory.y[k, :memory.size(k)], k,
+                                        classes_per_task)[1] for k in range(t)])
 
 
 class MaskedSingle:
@@ -171,10 +212,9 @@ class MaskedSingle:
         self.lr, self.classes_per_task, self.device = lr, classes_per_task, device
 
     def __call__(self, X, t):
-        """Masked logits of test inputs X of task t, on the CPU (BN in eval mode)."""
+        """Masked logits of test inputs X of task t (BN in eval mode)."""
         self.net.eval()
-        logits = self.net(X.to(self.device))
-        return mask_outputs(logits, t, self.classes_per_task).cpu()
+        return mask_outputs(self.net(X.to(self.device)), t, self.classes_per_task)
 
     def observe(self, X, y, t):
         """One SGD update on a minibatch of task t; returns the minibatch loss."""
@@ -198,6 +238,9 @@ class MaskedGEM(MaskedSingle):
         self.memory.x = self.memory.x.to(device)
         self.memory.y = self.memory.y.to(device)
         self.gamma, self.eps, self.n_projected = gamma, eps, 0
+        # batched on a GPU; on a CPU the loop is faster (see the text above)
+        self.memory_gradients = (masked_memory_gradients if device == "cuda"
+                                 else masked_memory_gradients_loop)
 
     def observe(self, X, y, t):
         self.net.train()
@@ -205,13 +248,10 @@ class MaskedGEM(MaskedSingle):
         self.memory.add(t, X, y)
         loss, g = masked_gradient(self.net, X, y, t, self.classes_per_task)
         if t > 0:
-            G = masked_memory_gradients(self.net, self.memory, t, self.classes_per_task)
-            if not torch.isfinite(G @ g).all():
-                raise FloatingPointError("non-finite memory gradient")
-            if violations(G, g).any():
-                g = project(g.cpu(), G.cpu(), self.gamma, self.eps).to(self.device)
-                self.n_projected += 1
-        sgd_step(self.net, g, self.lr)
+            G = self.memory_gradients(self.net, self.memory, t, self.classes_per_task)
+            g, n_violated = projected(g, G, self.gamma, self.eps)  # chapter 06
+            self.n_projected += n_violated > 0
+        sgd_step(self.net, g, self.lr, checked=t > 0)
         return loss
 
 
@@ -248,7 +288,8 @@ def run_cifar100(method, tasks, settings, device="cpu", seed=0, progress=False):
                             settings["gamma"], device=device)
     else:
         learner = MaskedSingle(len(tasks), LR[method], device=device)
-    R, seconds = train(learner, tasks, settings["batch_size"], progress)
+    R, seconds = train(learner, to_device(tasks, device), settings["batch_size"],
+                       progress)
     return Result({"method": method, "seed": seed, "lr": LR[method], **settings},
                   R.tolist(),
                   seconds["train"], seconds["eval"],

@@ -23,7 +23,7 @@ class Task:
 
 def scale(x):
     """Pixels from uint8 to float32 in [0, 1], dividing by 255 as the paper does."""
-    return x.float() / 255
+    return x.to(torch.float32, copy=True).div_(255)  # one new array, divided in place
 
 
 def sample(mnist, n_train, generator):

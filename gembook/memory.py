@@ -20,7 +20,7 @@ class EpisodicMemory:
                              f"integers, got {n_tasks}, {n_memories} and {n_inputs}")
         self.x = torch.zeros(n_tasks, n_memories, n_inputs)
         self.y = torch.zeros(n_tasks, n_memories, dtype=torch.long)
-        self.seen = torch.zeros(n_tasks, dtype=torch.long)
+        self.seen = torch.zeros(n_tasks, dtype=torch.long, device="cpu")  # host counts
 
     @property
     def n_memories(self):
@@ -34,7 +34,8 @@ class EpisodicMemory:
         """Store a minibatch of `task`, overwriting the task's oldest entries."""
         n, m = len(y), self.n_memories
         keep = slice(max(n - m, 0), n)  # of a batch longer than the buffer, the last m
-        slots = (self.seen[task] + torch.arange(n)[keep]) % m
+        slots = (self.seen[task] + torch.arange(n, device="cpu")[keep]) % m
+        slots = slots.to(self.x.device, non_blocking=True)  # no wait on a GPU
         self.x[task, slots] = X[keep]
         self.y[task, slots] = y[keep]
         self.seen[task] += n

@@ -15,16 +15,19 @@ def violations(G, g):
     return G @ g < 0
 
 
-def dual_qp(G, g, gamma=0.5, eps=1e-3):
-    """The matrices (P, q) of the dual QP (eq. 10): min 1/2 v'Pv + q'v s.t. v >= gamma.
+def dual_qp(GGt, Gg, eps=1e-3):
+    """The matrices (P, q) of the dual QP (eq. 10), min 1/2 v'Pv + q'v s.t. v >= gamma,
+    from G G' (t x t) and G g (t): float64 NumPy arrays, on the CPU where quadprog runs.
 
     P = G G' + eps * s * I, with s the mean squared norm of the rows of G, so that
     quadprog accepts dependent rows at any scale. Defined in chapter 05 (eq. 10).
     """
-    GGt = (G @ G.T).double().cpu()  # quadprog solves on the CPU
-    s = GGt.trace().item() / len(GGt) or 1.0
-    P = 0.5 * (GGt + GGt.T) + eps * s * torch.eye(len(GGt), dtype=torch.float64)
-    return P.numpy(), (G @ g).double().cpu().numpy()
+    t = len(Gg)
+    both = torch.cat([GGt.flatten(), Gg]).double().cpu().numpy()  # one transfer
+    GGt, q = both[:t * t].reshape(t, t), both[t * t:]
+    with np.errstate(over="ignore", invalid="ignore"):  # solve_dual checks overflow
+        s = np.trace(GGt) / t or 1.0
+        return 0.5 * (GGt + GGt.T) + eps * s * np.eye(t), q
 
 
 def all_finite(x):
@@ -51,28 +54,19 @@ def check_inputs(g, G, gamma, eps):
                          f"got gamma={gamma} and eps={eps}")
 
 
-def project(g, G, gamma=0.5, eps=1e-3):
-    """GEM's update: g~ = G' v* + g (eq. 11), v* solving the dual QP (eq. 10).
+def solve_dual(GGt, Gg, gamma=0.5, eps=1e-3):
+    """v*: the solution of the dual QP (eq. 10), given G G' and G g.
 
-    `G` holds one past task's memory gradient per row; the margin `gamma` is a lower
-    bound on v. Defined in chapter 05 (eqs. 8-11).
+    Defined in chapter 05 (eq. 10).
     """
-    check_inputs(g, G, gamma, eps)
-    if len(G) == 0:  # no past task: nothing to protect
-        return g.clone()
-    P, q = dual_qp(G, g, gamma, eps)
+    P, q = dual_qp(GGt, Gg, eps)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
         r = q + gamma * P.sum(1)
         finite = np.isfinite(P).all() and np.isfinite([*r, np.trace(P)]).all()
     if not finite:
-        raise ValueError(f"gradients too large to project: G G' overflows {G.dtype}; "
+        raise ValueError(f"gradients too large to project: G G' overflows {GGt.dtype}; "
                          "lower the learning rate")
-    v = gamma + nonnegative_qp(P, r)
-    g_tilde = g + torch.from_numpy(v).to(G) @ G
-    if not all_finite(g_tilde):
-        raise ValueError(f"the projected gradient overflows {G.dtype}; "
-                         "lower the learning rate")
-    return g_tilde
+    return gamma + nonnegative_qp(P, r)
 
 
 def nonnegative_qp(P, r):
@@ -84,3 +78,20 @@ def nonnegative_qp(P, r):
     c, m = np.trace(P) / len(P), np.abs(r).max() or 1.0
     w = quadprog.solve_qp(P / c, -r / m, np.eye(len(r)), np.zeros(len(r)))[0]
     return m / c * w
+
+
+def project(g, G, gamma=0.5, eps=1e-3):
+    """GEM's update: g~ = G' v* + g (eq. 11), v* solving the dual QP (eq. 10).
+
+    `G` holds one past task's memory gradient per row; the margin `gamma` is a lower
+    bound on v. Defined in chapter 05 (eqs. 8-11).
+    """
+    check_inputs(g, G, gamma, eps)
+    if len(G) == 0:  # no past task: nothing to protect
+        return g.clone()
+    v = solve_dual(G @ G.T, G @ g, gamma, eps)
+    g_tilde = g + torch.from_numpy(v).to(G) @ G
+    if not all_finite(g_tilde):
+        raise ValueError(f"the projected gradient overflows {G.dtype}; "
+                         "lower the learning rate")
+    return g_tilde

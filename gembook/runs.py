@@ -21,7 +21,8 @@ from gembook.sources import data_dir
 
 @dataclass
 class Result:
-    """What one experiment produced: its settings, R, the seconds it took, GEM's log.
+    """What one experiment produced: its settings, R, the seconds it took, GEM's log,
+    and the CPU threads it ran on (None on a GPU).
 
     Defined in Appendix B (running experiments).
     """
@@ -31,6 +32,7 @@ class Result:
     eval_seconds: float
     n_projected: int | None = None
     log: list | None = None
+    threads: int | None = None
 
     def metrics(self, convention="paper"):
         """ACC, BWT and FWT of R (chapter 01, eqs. 2-4)."""
@@ -59,8 +61,9 @@ def check_device(name):
 
 
 @contextlib.contextmanager
-def on(device):
-    """Run a block on `device`: on CUDA new tensors go there, on the CPU one thread.
+def on(device, threads=None):
+    """Run a block on `device`: on CUDA new tensors go there; on the CPU it uses
+    `threads` threads (default: all of PyTorch's, one per core).
 
     Defined in Appendix B (running experiments).
     """
@@ -68,12 +71,12 @@ def on(device):
         with torch.device(device):
             yield
         return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
 def results_dir():

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from gembook.data import BENCHMARKS, make_benchmark, scale
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook.projection import all_finite, project, violations
+from gembook.projection import all_finite, solve_dual
 from gembook.runs import (Result, as_completed, cache_path, cached, check_device,
                           default_device, on, store)
 
@@ -25,9 +25,13 @@ def gradient(net, X, y):
     return loss.detach(), torch.cat([d.flatten() for d in g])
 
 
-def sgd_step(net, g, lr):
-    """Plain SGD along a flat gradient: theta <- theta - lr * g, in place."""
-    if not all_finite(g):
+def sgd_step(net, g, lr, checked=False):
+    """Plain SGD along a flat gradient: theta <- theta - lr * g, in place.
+
+    A non-finite g is refused before it reaches the network, unless the caller
+    `checked` it already (GEM does, in its one host read per step).
+    """
+    if not (checked or all_finite(g)):
         raise FloatingPointError("non-finite gradient")
     with torch.no_grad():
         for p, g_p in zip(net.parameters(), g.split([p.numel() for p in
@@ -45,15 +49,24 @@ def memory_gradients_loop(net, memory, t):
     return torch.stack(rows)
 
 
+def memory_weights(memory, t):
+    """w[k, i] = 1 / |M_k| for the valid slots i of task k's memory, else 0; k < t.
+
+    Computed on the CPU from the memory's counts and sent to the memory's device
+    without waiting for it.
+    """
+    sizes = torch.tensor([memory.size(k) for k in range(t)], device="cpu")
+    valid = torch.arange(memory.n_memories, device="cpu") < sizes[:, None]
+    return (valid / sizes.clamp(min=1)[:, None]).to(memory.x.device, non_blocking=True)
+
+
 def memory_gradients(net, memory, t):
     """G: row k is the gradient of the mean loss on task k's memory, for k < t (eq. 5).
 
     Defined in chapter 06 (training).
     """
     params = {name: p.detach() for name, p in net.named_parameters()}
-    sizes = torch.tensor([memory.size(k) for k in range(t)])
-    valid = torch.arange(memory.n_memories) < sizes[:, None]
-    weights = valid / sizes.clamp(min=1)[:, None]
+    weights = memory_weights(memory, t)
 
     def loss(params, X, y, w):
         logits = functional_call(net, params, (X,))
@@ -81,16 +94,44 @@ class Single:
         return loss
 
 
+def projected(g, G, gamma=0.5, eps=1e-3):
+    """(g~, violated constraints): g, projected (eqs. 7-11) if it violates any.
+
+    One host read per step, the decision; when it projects, G G' and G g go to the
+    CPU and v* comes back. g~ is not read back: it is finite when g, G and v* are,
+    unless it overflows float32, which the next step's check then reports.
+    Defined in chapter 06 (training).
+    """
+    Gg = G @ g  # an inf or NaN anywhere in g or G reaches G g
+    counts = torch.stack([(Gg < 0).sum(), Gg.isfinite().logical_not().sum()])
+    n_violated, n_bad = counts.tolist()  # the sync
+    if n_bad:
+        raise FloatingPointError("non-finite gradient or memory gradient")
+    if not n_violated:
+        return g, 0
+    v = torch.from_numpy(solve_dual(G @ G.T, Gg, gamma, eps)).to(G.dtype)
+    return g + v.to(G.device, non_blocking=True) @ G, n_violated
+
+
+def cosine(g, g_tilde):
+    """cos of the angle between g and g~, as a tensor where they are."""
+    norms = (g.norm() * g_tilde.norm()).clamp(min=torch.finfo(g.dtype).tiny)
+    return g @ g_tilde / norms
+
+
+def degrees(cos):
+    """The angle, in degrees, of a cosine (NaN stays NaN)."""
+    return math.degrees(math.acos(min(1.0, max(-1.0, cos)))) if cos == cos else math.nan
+
+
 def angle(g, g_tilde):
     """The angle, in degrees, between the gradient g and the step g~ taken instead."""
-    cos = g @ g_tilde / (g.norm() * g_tilde.norm()).clamp(min=torch.finfo(g.dtype).tiny)
-    return math.degrees(math.acos(cos.clamp(-1.0, 1.0).item()))
+    return degrees(cosine(g, g_tilde).item())
 
 
 class GEM(Single):
     """Gradient Episodic Memory: SGD with g projected so no memory loss increases.
 
-    `log` gets a row [t, violated constraints, angle(g, g~)] per step of tasks t >= 1.
     Defined in chapter 06 (training); the projection in chapter 05.
     """
 
@@ -99,31 +140,38 @@ class GEM(Single):
         super().__init__(n_tasks, lr, sizes)
         self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=sizes[0])
         self.gamma, self.eps = gamma, eps
-        self.n_projected, self.log = 0, []
+        self.n_projected, self.steps, self.cosines = 0, [], []
 
     def observe(self, X, y, t):
         self.memory.add(t, X, y)
         loss, g = gradient(self.net, X, y)
         if t > 0:
             G = memory_gradients(self.net, self.memory, t)
-            if not torch.isfinite(G @ g).all():  # any inf or NaN in G reaches G g
-                raise FloatingPointError("non-finite memory gradient")
-            n_violated = int(violations(G, g).sum())
-            g_tilde = project(g, G, self.gamma, self.eps) if n_violated else g
-            self.n_projected += n_violated > 0
-            self.log.append([t, n_violated, angle(g, g_tilde) if n_violated else 0.0])
+            g_tilde, n_violated = projected(g, G, self.gamma, self.eps)
+            self.steps.append((t, n_violated))
+            if n_violated:
+                self.n_projected += 1
+                self.cosines.append(cosine(g, g_tilde))
             g = g_tilde
-        sgd_step(self.net, g, self.lr)
+        sgd_step(self.net, g, self.lr, checked=t > 0)
         return loss
+
+    @property
+    def log(self):
+        """A row [t, violated constraints, angle(g, g~)] per step of tasks t >= 1."""
+        cosines = iter(torch.stack(self.cosines).tolist() if self.cosines else [])
+        return [[t, n, degrees(next(cosines)) if n else 0.0] for t, n in self.steps]
 
 
 @torch.no_grad()
-def accuracy(learner, task, t, chunk=1000):
-    """Fraction of task t's test digits that `learner` classifies correctly."""
+def accuracy(learner, task, t, chunk=None):
+    """Fraction of task t's test digits that `learner` classifies correctly, `chunk`
+    at a time (default: 1000 on a CPU, all at once on a GPU)."""
+    n = len(task.y_test)
+    chunk = chunk or (1000 if task.x_test.device.type == "cpu" else n)
     correct = sum((learner(scale(task.x_test[i:i + chunk]), t).argmax(1)
-                   == task.y_test[i:i + chunk]).sum().item()
-                  for i in range(0, len(task.y_test), chunk))
-    return correct / len(task.y_test)
+                   == task.y_test[i:i + chunk]).sum() for i in range(0, n, chunk))
+    return correct.item() / n
 
 
 def evaluate(learner, tasks, tested=None):
@@ -156,22 +204,29 @@ def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
     R = [evaluate(learner, tasks, tasks_to_test(-1, T, evaluation))]
     seconds = {"train": 0.0, "eval": 0.0}
     for t, task in enumerate(tqdm(tasks, desc="tasks") if progress else tasks):
-        start = time.perf_counter()
-        for i in range(0, len(task.y_train), batch_size):
+        start, losses = time.perf_counter(), []
+        for step, i in enumerate(range(0, len(task.y_train), batch_size)):
             X, y = scale(task.x_train[i:i + batch_size]), task.y_train[i:i + batch_size]
             try:
-                loss = learner.observe(X, y, t)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(f"non-finite loss {loss.item()}")
+                losses.append(learner.observe(X, y, t))
             except FloatingPointError as error:
-                step = i // batch_size
                 raise FloatingPointError(f"{error} at task {t}, step {step}: lower the "
                                          "learning rate") from error
+        check_losses(losses, t)
         middle = time.perf_counter()
         R.append(evaluate(learner, tasks, tasks_to_test(t, T, evaluation)))
         seconds["train"] += middle - start
         seconds["eval"] += time.perf_counter() - middle
     return np.array(R), seconds
+
+
+def check_losses(losses, t):
+    """Refuse a task whose minibatch losses are not all finite, naming the first
+    (one host sync per task: a learner checks its gradients at every step)."""
+    finite = torch.stack(losses).isfinite().tolist()
+    if not all(finite):
+        raise FloatingPointError(f"non-finite loss at task {t}, step "
+                                 f"{finite.index(False)}: lower the learning rate")
 
 
 LEARNERS = {"single": Single, "gem": GEM}
@@ -223,32 +278,40 @@ def check(settings):
                          f"{settings['n_train']} examples of a task: lower n_memories")
 
 
-def run(settings, progress=True, Learner=None):
+def run(settings, progress=True, Learner=None, threads=None):
     """Run the experiment described by `settings`; returns its `Result`.
 
-    `Learner` defaults to `LEARNERS[settings["method"]]`. Defined in chapter 06.
+    `Learner` defaults to `LEARNERS[settings["method"]]`; on the CPU the run uses
+    `threads` threads (default: all of PyTorch's). Defined in chapter 06.
     """
     device = settings["device"]
     benchmark = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
                                n_train=settings["n_train"], seed=settings["seed"])
-    fields = ("x_train", "y_train", "x_test", "y_test")
-    tasks = [dataclasses.replace(task, **{name: getattr(task, name).to(device)
-                                          for name in fields})
-             for task in benchmark]
+    tasks = to_device(benchmark, device)
     torch.manual_seed(settings["seed"])
     hyper = {k: v for k, v in settings.items() if k not in COMMON}
-    with on(device):
+    with on(device, threads):
         learner = (Learner or LEARNERS[settings["method"]])(len(tasks), **hyper)
         R, seconds = train(learner, tasks, settings["batch_size"], progress,
                            settings["evaluation"])
+        threads = torch.get_num_threads() if device == "cpu" else None
     return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
-                  getattr(learner, "n_projected", None), getattr(learner, "log", None))
+                  getattr(learner, "n_projected", None), getattr(learner, "log", None),
+                  threads)
+
+
+def to_device(tasks, device):
+    """The tasks with their digits and labels on `device`, moved once for the run."""
+    fields = ("x_train", "y_train", "x_test", "y_test")
+    return [dataclasses.replace(task, **{name: getattr(task, name).to(device)
+                                         for name in fields}) for task in tasks]
 
 
 def run_all(settings, n_jobs=None, wrap=None):
-    """`run` each of `settings` in worker processes, one thread each; the `Result`s.
+    """`run` each of `settings` in worker processes; the `Result`s.
 
-    One process per CPU core, or one on a GPU; `wrap(Learner)`, if given, replaces
+    One process per CPU core, each on one thread, or one process on a GPU;
+    `wrap(Learner)`, if given, replaces
     each learner class. Defined in chapter 06 (training).
     """
     done = dict(running(settings, n_jobs, wrap))
@@ -259,7 +322,7 @@ def running(settings, n_jobs=None, wrap=None):
     """Yield (i, `Result` of settings[i]) as the runs finish in worker processes."""
     wrap = wrap or (lambda Learner: Learner)
     on_gpu = any(s["device"] == "cuda" for s in settings)
-    calls = [(s, False, wrap(LEARNERS[s["method"]])) for s in settings]
+    calls = [(s, False, wrap(LEARNERS[s["method"]]), 1) for s in settings]  # 1 thread
     return as_completed(run, calls, n_jobs or (1 if on_gpu else None))
 
 

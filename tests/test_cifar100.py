@@ -324,11 +324,43 @@ def test_memory_gradients_equal_per_task_autograd():
         assert not torch.allclose(G[(k + 1) % 3], g_k, atol=atol, rtol=0)  # can fail
 
 
-def test_chapter_06_vmap_cannot_run_batch_norm_in_training_mode():
-    from gembook.training import memory_gradients
-    net = c.ReducedResNet18(nf=4).train()
+def test_vmap_refuses_batch_norm_buffers_shared_by_the_tasks():
+    """Why each task gets its own copy of the buffers (chapter 12)."""
+    from torch.func import functional_call, grad, vmap
+    net, memory = c.ReducedResNet18(nf=4).train(), filled_memory()
+    params, shared = dict(net.named_parameters()), dict(net.named_buffers())
+
+    def loss(params, X, y):
+        return F.cross_entropy(functional_call(net, (params, shared), (X,)), y)
+
     with pytest.raises(RuntimeError, match="in-place"):
-        memory_gradients(net, filled_memory(), 2)
+        vmap(grad(loss), in_dims=(None, 0, 0))(params, memory.x[:2], memory.y[:2])
+
+
+@pytest.mark.parametrize("sizes", [(6, 6, 6), (6, 3, 6)])
+def test_batched_memory_gradients_equal_the_loop_running_averages_too(sizes):
+    """One batched pass per memory size = a pass per task in turn: G and BN's buffers."""
+    torch.manual_seed(0)
+    net = c.ReducedResNet18(nf=4).train()
+    batched, looped = copy.deepcopy(net), copy.deepcopy(net)
+    memory = filled_memory(sizes)
+    G = c.masked_memory_gradients(batched, memory, t=3)
+    G_loop = c.masked_memory_gradients_loop(looped, memory, t=3)
+    atol = float32_atol(G_loop, n_terms=6 * 32 * 32, depth=18)
+    assert torch.allclose(G, G_loop, atol=atol, rtol=0)
+    moved = 0
+    for (name, b), b_loop, b_before in zip(batched.named_buffers(), looped.buffers(),
+                                           net.buffers()):
+        if name.endswith("num_batches_tracked"):
+            assert int(b) == int(b_loop) == 3, name
+            continue
+        # eq. (F) keeps the loop's order with one size; two sizes take the tasks in
+        # another order (0, 2, 1), which moves the averages slightly
+        tolerance = 1e-5 if len(set(sizes)) == 1 else 0.05
+        assert torch.allclose(b, b_loop, rtol=0,
+                              atol=tolerance * b_loop.abs().max().item()), name
+        moved += not torch.equal(b_loop, b_before)
+    assert moved > 0  # the memory passes did move the running averages (can fail)
 
 
 def test_gem_step_does_not_increase_any_memory_loss():

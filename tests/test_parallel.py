@@ -79,12 +79,28 @@ def test_the_default_device_on_a_cpu_machine_is_the_cpu_path(monkeypatch):
     assert same(forced.R, default.R)
 
 
-def test_a_run_uses_one_thread_and_gives_the_threads_back():
+def test_a_run_uses_the_threads_it_is_given_and_gives_them_back():
     threads = torch.get_num_threads()
     seen = []
-    with runs.on("cpu"):
+    with runs.on("cpu", threads=1):
         seen.append(torch.get_num_threads())
-    assert seen == [1] and torch.get_num_threads() == threads
+    with runs.on("cpu"):  # a lone run: all of PyTorch's threads
+        seen.append(torch.get_num_threads())
+    assert seen == [1, threads] and torch.get_num_threads() == threads
+
+
+def test_runs_in_workers_use_one_thread_a_lone_run_all(results):
+    """However many runs a sweep has left, each runs on one thread: its arithmetic then
+    does not depend on the cache; a lone run uses all of PyTorch's threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        two = [settings_for("rotations", "single", seed=seed, **SMALL) for seed in (0, 1)]
+        assert [r.threads for r in run_all(two)] == [1, 1]
+        assert [r.threads for r in run_all(two[:1])] == [1]
+        assert run(two[0], progress=False).threads == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 # --- worker processes -------------------------------------------------------------------
@@ -92,8 +108,8 @@ def test_a_run_uses_one_thread_and_gives_the_threads_back():
 def test_parallel_runs_equal_runs_one_by_one(results):
     settings = [settings_for("permutations", method, seed=seed, **SMALL, **MEMORY)
                 for method in ("gem", "agem") for seed in (0, 1)]
-    apart = run_all(settings, n_jobs=2)
-    alone = [run(s, progress=False) for s in settings]
+    apart = run_all(settings, n_jobs=2)  # one thread each
+    alone = [run(s, progress=False, threads=1) for s in settings]
     assert all(same(a.R, b.R) for a, b in zip(apart, alone))
     assert [r.n_projected for r in apart] == [r.n_projected for r in alone]
 

@@ -282,7 +282,8 @@ def test_dual_qp_matrices():
     rng = np.random.default_rng(5)
     for i in range(50):
         g, G = _zero_rows(rng) if i % 5 == 0 else _random(rng)
-        P, q = dual_qp(torch.from_numpy(G), torch.from_numpy(g), 0.5, 1e-2)
+        G_, g_ = torch.from_numpy(G), torch.from_numpy(g)
+        P, q = dual_qp(G_ @ G_.T, G_ @ g_, 1e-2)
         s = float((G**2).sum(1).mean()) or 1.0
         assert P.dtype == np.float64 and q.dtype == np.float64
         want = G @ G.T + 1e-2 * s * np.eye(len(G))

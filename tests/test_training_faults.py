@@ -72,5 +72,5 @@ def test_non_finite_memory_gradient_stops_gem(monkeypatch, tasks, value):
     learner = GEM(2, lr=0.1, n_memories=10)
     monkeypatch.setattr(training, "memory_gradients", memory_gradients)
     with pytest.raises(FloatingPointError,
-                       match=r"non-finite memory gradient at task 1, step 0"):
+                       match=r"non-finite gradient or memory gradient at task 1, step 0"):
         train(learner, tasks, progress=False)

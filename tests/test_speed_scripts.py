@@ -1,0 +1,42 @@
+"""The speed scripts of benchmarks/ run (their timings are reported, never asserted)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def script(*arguments):
+    return subprocess.run([sys.executable, *arguments], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_gpu_check_is_valid_bash_and_names_files_that_exist():
+    check = ROOT / "benchmarks" / "gpu_check.sh"
+    assert subprocess.run(["bash", "-n", str(check)]).returncode == 0
+    named = set(re.findall(r"(?:benchmarks|notebooks)/[\w./]+\.(?:py|ipynb)",
+                           check.read_text()))
+    assert {"benchmarks/benchmark.py", "benchmarks/cifar_steps.py",
+            "benchmarks/gpu_syncs.py", "notebooks/06_training.ipynb",
+            "notebooks/07_results.ipynb"} <= named
+    assert all((ROOT / path).exists() for path in named), named
+
+
+def test_cifar_steps_times_steps_and_extrapolates_on_the_cpu():
+    out = script("benchmarks/cifar_steps.py", "--device", "cpu", "--steps", "1",
+                 "--ts", "1", "2", "--nf", "2")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"t =  1: [\d.]+ ms per GEM step\nt =  2: [\d.]+ ms", out.stdout)
+    assert re.search(r"estimated: train [\d.]+ min, evaluate [\d.]+ min", out.stdout)
+
+
+def test_cifar_steps_refuses_past_tasks_out_of_range():
+    out = script("benchmarks/cifar_steps.py", "--device", "cpu", "--ts", "5", "20")
+    assert out.returncode == 2 and "--ts must increase within 1..19" in out.stderr
+
+
+def test_the_benchmark_offers_the_public_code_comparison():
+    out = script("benchmarks/benchmark.py", "--help")
+    assert out.returncode == 0 and "--public-code CLONE" in out.stdout
