@@ -10,7 +10,7 @@ import gembook.agem  # noqa: F401  (registers chapter 09's learners)
 import gembook.baselines  # noqa: F401  (and chapter 08's)
 from gembook import __main__ as cli
 from gembook import runs, training
-from gembook.agem import Audited, audit
+from gembook.agem import audit
 from gembook.results import compare, over_seeds, seed_table
 from gembook.runs import check_device, default_device
 from gembook.training import experiments, run, run_all, settings_for
