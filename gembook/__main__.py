@@ -3,14 +3,21 @@
     python -m gembook data
     python -m gembook experiment --benchmark permutations --method gem --seed 0 [--json]
     python -m gembook experiment --method gem --seeds 3 --device cpu --json
+    python -m gembook experiment --method mylearners:Decay --seeds 3 --json
+
+A method is one of the book's learners or a learner class of your own, "module:Class",
+importable from the current folder, PYTHONPATH or an installed package (Appendix B).
 """
 
 import argparse
+import contextlib
 import json
+import math
 import statistics
 import sys
 
-METRICS = ("acc", "bwt", "fwt")
+METRICS = ("acc", "bwt", "fwt", "forgetting", "learned")
+NAMES = {"acc": "ACC", "bwt": "BWT", "fwt": "FWT", "forgetting": "F", "learned": "LA"}
 
 
 def data(args):
@@ -23,55 +30,76 @@ def data(args):
 
 
 def summary(runs):
-    """Mean and sample standard deviation of each metric over the runs (sd 0 for one)."""
+    """Mean and sample standard deviation of each metric over the runs (sd 0 for one,
+    NaN where a metric is: R lacked an entry it reads)."""
     out = {}
     for name in METRICS:
         values = [run[name] for run in runs]
-        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        sd = statistics.stdev(values) if len(values) > 1 else values[0] - values[0]
         out[name] = {"mean": statistics.fmean(values), "sd": sd}
     return out
 
 
 def experiment(args):
+    from gembook.lifelong_learning import forgetting, learning_accuracy
+    from gembook.runs import cached, store
     from gembook.training import experiments, run, run_all, settings_for
 
     seeds = args.seed if args.seeds is None else list(range(args.seeds))
     requests = [{"benchmark": args.benchmark, "method": args.method, "seed": seed,
-                 "device": args.device} for seed in seeds]
+                 "evaluation": args.evaluation, "device": args.device}
+                for seed in seeds]
     settings = [settings_for(**request) for request in requests]
-    if args.cached:
+    if len(settings) == 1:  # one run: in this process, every core, a progress bar
+        result = args.cached and cached(settings[0])
+        if not result:
+            result = run(settings[0], progress=not args.json)
+            if args.cached:
+                store(result)
+        results = [result]
+    elif args.cached:  # several seeds, those not cached in worker processes
         results = experiments(requests)
-    elif len(settings) == 1:  # one run: in this process, with a progress bar
-        results = [run(settings[0], progress=not args.json)]
     else:  # several seeds: in parallel worker processes
         results = run_all(settings)
     runs = [{"seed": result.settings["seed"],
              **{k: float(v) for k, v in result.metrics().items()},
+             "forgetting": forgetting(result.R), "learned": learning_accuracy(result.R),
              "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
              "threads": result.threads, "settings": result.settings, "R": result.R}
             for result in results]
     stats = summary(runs)
     device = settings[0]["device"]
     if args.json:  # the top-level metrics are the means (one seed: its values)
-        print(json.dumps({**{k: v["mean"] for k, v in stats.items()}, "device": device,
-                          "seeds": seeds, "sd": {k: v["sd"] for k, v in stats.items()},
-                          "runs": runs}))
+        print(json.dumps(untested_as_null({
+            **{k: v["mean"] for k, v in stats.items()}, "device": device,
+            "seeds": seeds, "sd": {k: v["sd"] for k, v in stats.items()},
+            "runs": runs}), allow_nan=False))
         return 0
     for r in runs:
-        print(f"seed {r['seed']}: ACC {r['acc']:.4f}  BWT {r['bwt']:+.4f}  "
-              f"FWT {r['fwt']:+.4f}  train {r['train_seconds']:.1f} s")
+        print(f"seed {r['seed']}: " + "  ".join(f"{NAMES[k]} {r[k]:+.4f}" for k in METRICS)
+              + f"  train {r['train_seconds']:.1f} s")
     if len(runs) > 1:
-        print("mean ± sd: " + "  ".join(f"{k.upper()} {v['mean']:+.4f} ± {v['sd']:.4f}"
+        print("mean ± sd: " + "  ".join(f"{NAMES[k]} {v['mean']:+.4f} ± {v['sd']:.4f}"
                                         for k, v in stats.items()))
     print(f"(paper convention; device {device})")
     return 0
+
+
+def untested_as_null(value):
+    """`value` with every NaN (an entry of R that was not tested, and what reads it)
+    replaced by None, which JSON writes as null."""
+    if isinstance(value, dict):
+        return {k: untested_as_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [untested_as_null(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def parser():
     import gembook.agem  # noqa: F401  (registers chapter 09's learners)
     import gembook.baselines  # noqa: F401  (and chapter 08's)
     from gembook.data import BENCHMARKS
-    from gembook.training import LEARNERS
+    from gembook.training import EVALUATIONS, LEARNERS
 
     main = argparse.ArgumentParser(prog="python -m gembook", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -82,7 +110,9 @@ def parser():
     fetch.set_defaults(run=data)
     run = commands.add_parser("experiment", help="run full experiments, one per seed")
     run.add_argument("--benchmark", choices=sorted(BENCHMARKS), default="permutations")
-    run.add_argument("--method", choices=sorted(LEARNERS), default="gem")
+    run.add_argument("--method", default="gem", metavar="METHOD",
+                     help=f"one of {', '.join(sorted(LEARNERS))}, or module:Class, a "
+                     "learner class of your own (default: gem)")
     seeds = run.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, nargs="+", default=[0],
                        help="one or more seeds (default: 0)")
@@ -90,10 +120,19 @@ def parser():
                        help="seeds 0 to N-1 (instead of --seed)")
     run.add_argument("--device", choices=("cpu", "cuda"),
                      help="default: $GEMBOOK_DEVICE, else cuda when PyTorch sees a GPU")
+    run.add_argument("--evaluation", choices=EVALUATIONS, default="full",
+                     help="test every task after every task (full, the default), or "
+                     "only what the metrics read: seen (all five) or metrics (ACC, "
+                     "BWT, FWT; forgetting is then NaN)")
     run.add_argument("--json", action="store_true",
                      help="print one JSON object: mean, sd and every run")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the seeds on the workers of this Dask scheduler, e.g. "
+                     "tcp://10.0.0.5:8786 (default: $GEMBOOK_SCHEDULER, else this "
+                     "machine; Appendix B)")
     run.add_argument("--cached", action="store_true",
-                     help="reuse cached results with the same settings and code")
+                     help="reuse cached results with the same settings and code, and "
+                     "cache the new ones")
     run.set_defaults(run=experiment)
     return main
 
@@ -108,11 +147,14 @@ def positive(text):
 
 def main(argv=None):
     """Run one command; a fault the reader can fix is an `error:` on stderr, exit 1."""
+    from gembook.runs import cluster
     from gembook.sources import MNISTUnavailable
 
     args = parser().parse_args(argv)
+    scheduler = getattr(args, "scheduler", None)
     try:
-        return args.run(args)
+        with cluster(scheduler) if scheduler else contextlib.nullcontext():
+            return args.run(args)
     except (MNISTUnavailable, ValueError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,15 @@ import numpy as np
 CONVENTIONS = {"paper": lambda T: T - 1, "public code": lambda T: T}
 
 
+def checked(R):
+    """R as an array of floats, refused unless it has shape (T + 1, T), T >= 2."""
+    R = np.asarray(R, dtype=float)
+    if R.ndim != 2 or R.shape[1] < 2 or R.shape[0] != R.shape[1] + 1:
+        raise ValueError(f"R must have shape (T + 1, T) with T >= 2, row 0 for the "
+                         f"untrained network; got {R.shape}")
+    return R
+
+
 def metrics(R, convention="paper"):
     """Average accuracy, backward and forward transfer of an accuracy matrix `R`.
 
@@ -21,10 +30,7 @@ def metrics(R, convention="paper"):
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; "
                          f"valid conventions: {', '.join(map(repr, CONVENTIONS))}")
-    R = np.asarray(R, dtype=float)
-    if R.ndim != 2 or R.shape[1] < 2 or R.shape[0] != R.shape[1] + 1:
-        raise ValueError(f"R must have shape (T + 1, T) with T >= 2, row 0 for the "
-                         f"untrained network; got {R.shape}")
+    R = checked(R)
     T = R.shape[1]
     b, after = R[0], R[1:]
     divisor = CONVENTIONS[convention](T)
@@ -32,3 +38,24 @@ def metrics(R, convention="paper"):
     forward = (np.diag(after, k=1) - b[1:]).sum()
     return {"acc": float(after[-1].mean()), "bwt": float(backward / divisor),
             "fwt": float(forward / divisor)}
+
+
+def forgetting(R, all_rows=False):
+    """Average forgetting (eq. F) of an accuracy matrix in the book's layout (T + 1
+    rows): for each task j < T - 1, its best accuracy from the row where it was learnt
+    to the one before the last (`all_rows=True`: from the first row after training,
+    as A-GEM's eq. 3), minus its final accuracy, averaged. NaN if R lacks an entry
+    this reads.
+
+    Defined in chapter 01, "Measuring a continual learner".
+    """
+    after = checked(R)[1:]
+    T = after.shape[1]
+    best = np.array([after[0 if all_rows else j:T - 1, j].max() for j in range(T - 1)])
+    return float((best - after[-1, :-1]).mean())
+
+
+def learning_accuracy(R):
+    """Learning accuracy (eq. LA): the mean of R's diagonal, each task's accuracy right
+    after it was learnt (the book's `learned`). Defined in chapter 01."""
+    return float(np.diagonal(checked(R)[1:]).mean())

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from gembook.lifelong_learning import metrics
+from gembook.lifelong_learning import forgetting, learning_accuracy, metrics
 from gembook.training import experiments
 
 METHOD_COLORS = {"single": "tab:gray", "independent": "tab:brown",
@@ -14,30 +14,32 @@ METHOD_COLORS = {"single": "tab:gray", "independent": "tab:brown",
                  "agem": "tab:cyan", "er": "tab:red"}  # the same in every chapter
 
 
-def over_seeds(keys, n_seeds=3, **options):
+def over_seeds(keys, n_seeds=3, tested="metrics", **options):
     """{(benchmark, method): [Result of seed 0, 1, ...]}, the missing runs in parallel.
 
-    Seed 0 is tested in full, the others on what the metrics read.
-    Defined in chapter 07 (results).
+    Seed 0 is tested in full, the others on what the metrics read (`tested`: an
+    evaluation of chapter 06). Defined in chapter 07 (results).
     """
     requests = [{"benchmark": benchmark, "method": method, "seed": seed,
-                 "evaluation": "full" if seed == 0 else "metrics", **options}
+                 "evaluation": "full" if seed == 0 else tested, **options}
                 for benchmark, method in keys for seed in range(n_seeds)]
     results = iter(experiments(requests))
     return {key: [next(results) for _ in range(n_seeds)] for key in keys}
 
 
 def seed_table(runs):
-    """Mean and standard deviation over seeds of ACC, BWT, FWT (eqs. 2-4) and learned.
+    """Mean and standard deviation over seeds of ACC, BWT, FWT (eqs. 2-4), forgetting
+    (eq. F) and learned (eq. LA).
 
     `runs` maps (benchmark, method) to a list of `Result`s, one per seed.
     """
     rows = [{"benchmark": benchmark, "method": method, **{
                 name.upper(): value for name, value in result.metrics().items()},
-             "learned": np.mean(np.diagonal(np.asarray(result.R), offset=-1))}
+             "forgetting": forgetting(result.R), "learned": learning_accuracy(result.R)}
             for (benchmark, method), results in runs.items() for result in results]
     return (pd.DataFrame(rows).groupby(["benchmark", "method"], sort=False)
-            .agg(["mean", "std", "count"]))
+            .agg([("mean", lambda v: v.mean(skipna=False)),
+                  ("std", lambda v: v.std(skipna=False)), "count"]))
 
 
 def compare(table, metric, a, b):
@@ -47,6 +49,9 @@ def compare(table, metric, a, b):
     """
     mean, sd, n = (table.loc[[a, b], (metric, stat)]
                    for stat in ("mean", "std", "count"))
+    if mean.isna().any():
+        raise ValueError(f"no {metric} for {a} or {b}: a run was not tested on what "
+                         "it reads (chapter 06's evaluations)")
     margin = 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
     gap = mean[a] - mean[b]
     return ">" if gap > margin else "<" if gap < -margin else "="

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 import gembook
@@ -101,9 +101,14 @@ def cache_path(settings):
     return results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
 
 
+COVERED_BY = {"full": (), "seen": ("full",), "metrics": ("seen", "full")}
+
+
 def cached(settings):
-    """The cached `Result` of `settings`, or None; a full R answers any evaluation."""
-    for path in (cache_path(settings), cache_path({**settings, "evaluation": "full"})):
+    """The cached `Result` of `settings`, or None; an R tested on more answers it."""
+    asked = settings["evaluation"]
+    for evaluation in (asked, *COVERED_BY.get(asked, ())):
+        path = cache_path({**settings, "evaluation": evaluation})
         if path.exists():
             return Result(**json.loads(path.read_text()))
     return None
@@ -134,11 +139,162 @@ def numbered(function, i, arguments):
 def as_completed(function, arguments, n_jobs=None, desc="runs"):
     """Yield (i, function(*arguments[i])) as the calls finish, in worker processes.
 
-    `n_jobs` processes (default: one per CPU core); a progress bar counts the finished
+    `n_jobs` processes (default: one per CPU core), or every worker of the Dask cluster
+    that `cluster` or `$GEMBOOK_SCHEDULER` sets; a progress bar counts the finished
     calls. Defined in Appendix B (running experiments).
     """
     arguments = list(arguments)
-    n_jobs = max(1, min(n_jobs or os.cpu_count(), len(arguments)))
+    if not arguments:  # nothing to run, no cluster to reach
+        return
     jobs = (delayed(numbered)(function, i, a) for i, a in enumerate(arguments))
-    finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-    yield from tqdm(finished, total=len(arguments), desc=desc, disable=not arguments)
+    with cluster() as client:
+        if client is None:  # this machine's cores
+            backend, n_jobs = {}, max(1, min(n_jobs or os.cpu_count(), len(arguments)))
+        else:  # one run per worker of the cluster, whatever n_jobs says
+            backend, n_jobs = {"backend": "dask", "client": client}, -1
+        with parallel_config(**backend):
+            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        yield from tqdm(finished, total=len(arguments), desc=desc)
+
+
+TIMEOUT = 5  # seconds to reach a Dask scheduler, and for it to show a worker
+clients = []  # the Dask clients of the `cluster` blocks being run, innermost last
+
+
+class ClusterError(ValueError):
+    """A Dask cluster the runs cannot use; the message names it and what to do.
+
+    Defined in Appendix B (running experiments).
+    """
+
+
+@contextlib.contextmanager
+def cluster(address=None):
+    """Send the block's runs to the Dask scheduler at `address` (default: the enclosing
+    block's, else `$GEMBOOK_SCHEDULER`); yields its client, or None: this machine.
+
+    Defined in Appendix B (running experiments).
+    """
+    if address is None and clients:
+        yield clients[-1]
+        return
+    address = address or os.environ.get("GEMBOOK_SCHEDULER")
+    if not address:
+        yield None
+        return
+    client = connect(address)
+    clients.append(client)
+    try:
+        yield client
+    finally:
+        clients.remove(client)
+        client.close()
+
+
+LOCALLY = "or unset GEMBOOK_SCHEDULER to run on this machine"
+
+
+def connect(address):
+    """A client of the Dask scheduler at `address`, checked by `check_workers`."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ClusterError(f"a Dask scheduler is set ({address}) but Dask is not "
+                           f'installed: pip install "dask[distributed]", {LOCALLY}'
+                           ) from None
+    try:
+        client = Client(address, timeout=TIMEOUT, set_as_default=False)
+    except Exception as error:  # refused, timed out, a malformed address: all one
+        raise ClusterError(
+            f"cannot reach a Dask scheduler at {address} ({error}): check the address; "
+            f"start a scheduler with `dask scheduler` and workers with `dask worker "
+            f"{address} --nthreads 1`; {LOCALLY}") from error
+    try:
+        check_workers(client, address)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def check_workers(client, address):
+    """Refuse a cluster with no worker, a worker of several threads, or other code.
+
+    Defined in Appendix B (running experiments).
+    """
+    start = f"start workers with `dask worker {address} --nthreads 1`"
+    try:
+        client.wait_for_workers(1, timeout=TIMEOUT)
+    except TimeoutError:
+        raise ClusterError(f"the Dask scheduler at {address} has no worker after "
+                           f"{TIMEOUT} s: {start}, {LOCALLY}") from None
+    several = sorted((w, n) for w, n in client.nthreads().items() if n > 1)
+    if several:
+        raise ClusterError(f"worker {several[0][0]} of {address} has {several[0][1]} "
+                           "threads, but runs must not share a process (PyTorch's "
+                           f"thread count is the process's): {start}")
+    try:
+        codes = client.run(code_hash)
+    except Exception as error:
+        raise ClusterError(f"the workers of {address} cannot run gembook ({error!r}): "
+                           "install it there, `pip install -e .` of this repository"
+                           ) from error
+    other = sorted(w for w, code in codes.items() if code != code_hash())
+    if other:
+        raise ClusterError(f"worker {other[0]} of {address} has other gembook code "
+                           "than this process: install the same code on every worker")
+
+
+import importlib
+import inspect
+
+INTERFACE = ("a learner has observe(X, y, t), which takes one step on a minibatch of "
+             "task t and returns its loss as a tensor, and __call__(X, t), which "
+             "returns the logits of X for task t (chapter 06)")
+
+
+def imported(method, known=()):
+    """The learner class named by `method`, "module:Class", imported and checked for
+    chapter 06's interface. Defined in Appendix B (running experiments)."""
+    module_name, _, name = method.partition(":")
+    if not module_name or not name:
+        raise ValueError(f"unknown method {method!r}; choose one of {list(known)}, or "
+                         "name a learner class of your own as 'module:Class'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"cannot import {module_name!r} for method {method!r} "
+                         f"({error}); the module must be importable here: a file "
+                         f"{module_name.replace('.', '/')}.py in the current folder, "
+                         "a folder on PYTHONPATH, or an installed package") from error
+    Learner = getattr(module, name, None)
+    if not inspect.isclass(Learner):
+        classes = [n for n, v in vars(module).items()
+                   if inspect.isclass(v) and v.__module__ == module.__name__]
+        raise ValueError(f"module {module_name!r} has no class {name!r} (its classes: "
+                         f"{', '.join(classes) or 'none'})")
+    missing = [m for m in ("observe", "__call__") if m not in dir(Learner)]
+    if missing:
+        raise ValueError(f"{method} is not a learner: it has no "
+                         f"{' and no '.join(missing)}; {INTERFACE}")
+    return Learner
+
+
+def keywords(Learner, defaults):
+    """The keyword arguments Learner(n_tasks, ...) takes (None: any), refusing a
+    constructor that lacks one of `defaults`."""
+    parameters = list(inspect.signature(Learner).parameters.values())[1:]  # n_tasks
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    takes = {p.name for p in parameters}
+    if missing := sorted(set(defaults) - takes):
+        raise ValueError(f"{Learner.__name__}(n_tasks, ...) takes no {missing}, which "
+                         f"its settings give it ({defaults}); add them to its "
+                         "constructor, or change its `settings`")
+    return takes
+
+
+def learner_code(method):
+    """A hash of the source file of the module of a learner of your own."""
+    module = importlib.import_module(method.partition(":")[0])
+    return hashlib.sha256(Path(inspect.getfile(module)).read_bytes()).hexdigest()[:16]

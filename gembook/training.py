@@ -15,7 +15,7 @@ from gembook.memory import EpisodicMemory
 from gembook.network import mlp
 from gembook.projection import all_finite, solve_dual
 from gembook.runs import (Result, as_completed, cache_path, cached, check_device,
-                          default_device, on, store)
+                          default_device, imported, keywords, learner_code, on, store)
 
 
 def gradient(net, X, y):
@@ -181,18 +181,21 @@ def evaluate(learner, tasks, tested=None):
             for t, task in enumerate(tasks)]
 
 
-EVALUATIONS = ("full", "metrics")
+EVALUATIONS = ("full", "seen", "metrics")
 
 
 def tasks_to_test(t, T, evaluation="full"):
     """The tasks tested after training task t (t = -1: before training).
 
     "full": all of them. "metrics": what ACC, BWT and FWT read (eqs. 2-4): all at the
-    start and at the end, else task t (R[t, t]) and task t + 1 (R[t, t + 1]).
+    start and at the end, else task t (R[t + 1, t]) and task t + 1 (R[t + 1, t + 1]).
+    "seen": also what forgetting reads (eq. F): tasks 0 to t + 1.
     """
     if evaluation not in EVALUATIONS:
         raise ValueError(f"evaluation must be one of {EVALUATIONS}, got {evaluation!r}")
-    return range(T) if evaluation == "full" or t in (-1, T - 1) else (t, t + 1)
+    if evaluation == "full" or t in (-1, T - 1):
+        return range(T)
+    return range(t + 2) if evaluation == "seen" else (t, t + 1)
 
 
 def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
@@ -237,28 +240,46 @@ PAPER_SETTINGS = {  # learning rate, memories per task and margin of the paper's
     ("rotations", "gem"): {"lr": 0.1, "n_memories": 256, "gamma": 0.5},
 }
 COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
-          "evaluation", "device")
+          "evaluation", "device", "learner_code")
 
 
 def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
                  evaluation="full", device=None, **hyper):
-    """The full settings of an experiment: the paper's, overridden by `hyper`."""
+    """The full settings of an experiment: the method's defaults, overridden by
+    `hyper`; a learner of your own also records a hash of its module's source."""
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
                          f"{sorted(BENCHMARKS)}")
-    if method not in LEARNERS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(LEARNERS)}")
-    paper = PAPER_SETTINGS[benchmark, method]
-    unknown = set(hyper) - set(paper) - {"sizes"}  # every learner takes its layer sizes
+    paper, takes = defaults(benchmark, method)
+    unknown = set() if takes is None else set(hyper) - takes  # None: takes any
     if unknown:
         raise ValueError(f"{method} takes no {sorted(unknown)}; its settings are "
-                         f"{sorted(paper)} and sizes")
+                         f"{sorted(takes)}")
+    own = {} if method in LEARNERS else {"learner_code": learner_code(method)}
     settings = {"benchmark": benchmark, "method": method, "seed": seed,
                 "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
                 "evaluation": evaluation, "device": device or default_device(),
-                **paper, **hyper}
+                **own, **paper, **hyper}
     check(settings)
     return settings
+
+
+def defaults(benchmark, method):
+    """(default settings, the settings the method takes) of a book's learner or of a
+    learner of your own, "module:Class" (its constructor's keyword arguments)."""
+    if method in LEARNERS:  # every learner takes its layer sizes
+        return PAPER_SETTINGS[benchmark, method], {*PAPER_SETTINGS[benchmark, method],
+                                                   "sizes"}
+    Learner = learner_class(method)
+    paper = getattr(Learner, "settings", PAPER_SETTINGS[benchmark, "single"])
+    return paper, keywords(Learner, paper)
+
+
+def learner_class(method):
+    """The class of `method`: a book's learner by name, or "module:Class" imported."""
+    if method in LEARNERS:
+        return LEARNERS[method]
+    return imported(method, sorted(LEARNERS))
 
 
 def check(settings):
@@ -267,7 +288,7 @@ def check(settings):
         value = settings.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not 0 < settings["lr"] < math.inf:
+    if not 0 < settings.get("lr", 1) < math.inf:
         raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
     if not 0 <= settings.get("gamma", 0) < math.inf:
         raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
@@ -281,7 +302,7 @@ def check(settings):
 def run(settings, progress=True, Learner=None, threads=None):
     """Run the experiment described by `settings`; returns its `Result`.
 
-    `Learner` defaults to `LEARNERS[settings["method"]]`; on the CPU the run uses
+    `Learner` defaults to the class of `settings["method"]`; on the CPU the run uses
     `threads` threads (default: all of PyTorch's). Defined in chapter 06.
     """
     device = settings["device"]
@@ -291,7 +312,7 @@ def run(settings, progress=True, Learner=None, threads=None):
     torch.manual_seed(settings["seed"])
     hyper = {k: v for k, v in settings.items() if k not in COMMON}
     with on(device, threads):
-        learner = (Learner or LEARNERS[settings["method"]])(len(tasks), **hyper)
+        learner = (Learner or learner_class(settings["method"]))(len(tasks), **hyper)
         R, seconds = train(learner, tasks, settings["batch_size"], progress,
                            settings["evaluation"])
         threads = torch.get_num_threads() if device == "cpu" else None
@@ -322,7 +343,8 @@ def running(settings, n_jobs=None, wrap=None):
     """Yield (i, `Result` of settings[i]) as the runs finish in worker processes."""
     wrap = wrap or (lambda Learner: Learner)
     on_gpu = any(s["device"] == "cuda" for s in settings)
-    calls = [(s, False, wrap(LEARNERS[s["method"]]), 1) for s in settings]  # 1 thread
+    calls = [(s, False, wrap(learner_class(s["method"])), 1)  # on 1 thread
+             for s in settings]
     return as_completed(run, calls, n_jobs or (1 if on_gpu else None))
 
 

@@ -19,7 +19,7 @@ from gembook.training import LEARNERS, experiment, settings_for
 
 @pytest.mark.parametrize("option, value, choices", [
     ("--benchmark", "mnist", sorted(data.BENCHMARKS)),
-    ("--method", "sgd", sorted(LEARNERS)),
+    ("--evaluation", "some", list(training.EVALUATIONS)),
 ])
 def test_cli_unknown_choice_lists_the_valid_ones(capsys, option, value, choices):
     """argparse's own error: exit 2, the bad value and every valid choice."""
@@ -29,6 +29,14 @@ def test_cli_unknown_choice_lists_the_valid_ones(capsys, option, value, choices)
     err = capsys.readouterr().err
     assert f"argument {option}: invalid choice: '{value}'" in err
     assert "(choose from " + ", ".join(f"'{c}'" for c in choices) + ")" in err
+
+
+def test_cli_unknown_method_lists_the_books_and_the_module_form(capsys):
+    """Not argparse's choice: a learner of your own may be named too (exit 1)."""
+    assert cli.main(["experiment", "--method", "sgd"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: unknown method 'sgd'; choose one of {sorted(LEARNERS)}")
+    assert "or name a learner class of your own as 'module:Class'" in err
 
 
 def test_cli_seed_must_be_an_integer(capsys):

@@ -133,3 +133,13 @@ def test_glossary_defines_the_terms_chapters_use(site):
     for term in ("Fisher information", "KKT conditions", "complementary slackness",
                  "polar cone", "active set", "distillation", "herding"):
         assert term in terms, f"{term!r} is not in the glossary"
+
+
+def test_plotly_js_is_served_from_the_site_to_the_figure_page_only(site):
+    """book/_ext/plotly_js.py: the 4.8 MB script goes to pages that draw a Plotly
+    figure (chapter 11), not to Appendix C, whose code listing mentions the element."""
+    pages = {path.stem: path.read_text() for path in (site / "notebooks").glob("*.html")}
+    with_script = sorted(name for name, html in pages.items() if 'id="plotly-js"' in html)
+    assert with_script == ["11_geometry"]
+    assert "plotly-graph-div" in pages["92_figures"]  # the listing that must not count
+    assert list((site / "_static").glob("plotly-*.min.js"))

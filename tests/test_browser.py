@@ -22,10 +22,16 @@ On every page:
   the desktop (`test_figure_text_is_large_enough`; tests/test_notebooks.py checks that
   no notebook draws text below matplotlib's default 10 pt, which this bound assumes).
 
+Chapter 11's interactive Plotly figure draws from the site's own plotly.js, and a reader
+moves its two sliders (dragging them with the mouse on the desktop, tapping them on the
+phone): what it then draws and says is the book's `gem_step` at the sliders' values, and
+it fits the phone's width (`test_projection_figure_moves_with_its_sliders`).
+
 The first screen of every page at both widths is saved in `_build/screenshots/` as
 NAME-WIDTH.png (NAME: the page's file stem), with the phone's chapter list open on the
-landing page (NAME-390-nav.png) and the whole text of the landing and results pages
-(NAME-1366-article.png), for people to look at.
+landing page (NAME-390-nav.png), the whole text of the landing and results pages
+(NAME-1366-article.png) and chapter 11's figure once moved
+(11_geometry-WIDTH-figure.png), for people to look at.
 
 The machine is offline, so the test answers the site's external requests itself: MathJax
 from the copy of MathJax 3 in the PyPI package django-static-mathjax (the release the
@@ -846,6 +852,125 @@ def test_figure_text_is_large_enough(visit, site, page, width):
     assert not small, (
         f"{page} at {width} px: figures whose text renders below "
         f"{MIN_FIGURE_TEXT_PX[width]} CSS px:\n" + "\n".join(small))
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 11's interactive figure: Plotly, drawn without a kernel by the site's own copy
+# of plotly.js (book/_ext/plotly_js.py), moved by a reader's mouse or finger.
+
+GEOMETRY = "notebooks/11_geometry"
+G_2D = [[1.0, 0.3], [0.1, 1.0]]  # the chapter's two memory gradients in the plane
+G_LENGTH = 1.5  # the length of g in the figure
+MIN_PLOTLY_TEXT_PX = 10
+
+# What the figure shows: the text on the screen (title, sliders' values, legend), the
+# direction and margin its sliders are at, the step g~ it draws, the size of its
+# smallest visible text, and where it lies on the page.
+PLOTLY_FIGURE_JS = r"""() => {
+  const gd = document.querySelector('article .plotly-graph-div');
+  if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) return null;
+  const text = s => [...gd.querySelectorAll(s)].map(e => e.textContent).join(' / ');
+  const [turn, margin] = gd.layout.sliders;
+  const shown = gd.data.filter(t => t.visible === true && t.name.startsWith('g\u0303'));
+  const sizes = [...gd.querySelectorAll('text')]
+    .filter(e => e.textContent.trim() &&
+                 getComputedStyle(e).fill !== 'rgba(0, 0, 0, 0)')  // not hidden
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  const box = gd.getBoundingClientRect();
+  return {
+    title: text('.gtitle'), values: text('.slider-group > .slider-label'),
+    legend: text('.legend .legendtext'),
+    degrees: Number(turn.steps[turn.active].args[0][0]),
+    gamma: Number(margin.steps[margin.active].label),
+    steps: shown.map(t => [t.x[1], t.y[1]]),
+    smallest: Math.min(...sizes), left: box.left, right: box.right,
+    page: document.documentElement.scrollWidth, viewport: innerWidth,
+    script: (document.getElementById('plotly-js') || {}).src || null,
+  };
+}"""
+
+
+def move_slider(page, width, index, fraction):
+    """Move slider `index` of the figure to `fraction` of its length as a reader would:
+    on the desktop, drag its handle with the mouse; on the phone, tap its rail."""
+    rail = page.locator("article .plotly-graph-div .slider-rail-rect").nth(index)
+    rail.scroll_into_view_if_needed()
+    box = rail.bounding_box()
+    x, y = box["x"] + fraction * box["width"], box["y"] + box["height"] / 2
+    if width == PHONE["width"]:
+        page.touchscreen.tap(x, y)
+        return
+    grip = page.locator("article .plotly-graph-div .slider-grip-rect").nth(index)
+    handle = grip.bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2,
+                    handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+
+
+def expected_step(degrees, gamma):
+    """The step the book computes for g at `degrees` and margin `gamma`."""
+    import numpy as np
+    import torch
+
+    from gembook.geometry import gem_step
+
+    radians = np.radians(degrees)
+    g = G_LENGTH * torch.tensor([np.cos(radians), np.sin(radians)], dtype=torch.float64)
+    return gem_step(g, torch.tensor(G_2D, dtype=torch.float64), gamma).tolist()
+
+
+@pytest.mark.skipif(GEOMETRY not in PAGES, reason="chapter 11 is not in the toc")
+@pytest.mark.parametrize("width", WIDTHS)
+def test_projection_figure_moves_with_its_sliders(browser, server, width):
+    """The figure draws offline from the site's plotly.js; a reader turns g and changes
+    the margin with its sliders, and it then shows gem_step's g~ and says so in its
+    title and legend; it fits the phone's width, and its text is large enough."""
+    page = browser.screens[width].new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    n_blocked = len(browser.blocked)
+    page.goto(f"{server}/{GEOMETRY}.html", wait_until="load")
+    assert waits_for(page, f"() => !!({PLOTLY_FIGURE_JS})()", timeout_ms=TIMEOUT_MS), (
+        f"{GEOMETRY} at {width} px: the Plotly figure was not drawn")
+    seen = [page.evaluate(PLOTLY_FIGURE_JS)]
+    assert urlsplit(seen[0]["script"] or "").netloc == urlsplit(server).netloc, (
+        f"plotly.js does not come from the site: {seen[0]['script']}")
+    for index, fraction, key in ((0, 0.9, "degrees"), (1, 0.0, "gamma")):
+        before = seen[-1][key]
+        move_slider(page, width, index, fraction)
+        changed = f"() => (({PLOTLY_FIGURE_JS})() || {{}}).{key} !== {before}"
+        assert waits_for(page, changed), (
+            f"{GEOMETRY} at {width} px: moving slider {index} changed nothing")
+        page.wait_for_timeout(200)  # the redraw after the change
+        seen.append(page.evaluate(PLOTLY_FIGURE_JS))
+    if width == DESKTOP["width"]:  # room for the whole figure below the sticky header
+        page.set_viewport_size({"width": width, "height": 1200})
+    page.locator("article .plotly-graph-div").screenshot(
+        path=screenshot(GEOMETRY, width, "-figure"))
+    page.close()
+    for state in seen:  # what it draws and says is the book's, at the sliders' values
+        degrees, gamma = state["degrees"], state["gamma"]
+        sign = "−" if degrees < 0 else ""
+        step = expected_step(degrees, gamma)
+        assert state["steps"] == [pytest.approx(step, abs=1e-12)], state
+        assert f"direction of g: {sign}{abs(degrees)}°" in state["values"], state
+        assert f"g at {sign}{abs(degrees)}°" in state["title"], state
+        assert f"(γ = {gamma:g})" in state["legend"], state
+    start, turned, margin = seen
+    assert (start["degrees"], start["gamma"]) == (-40, 0.5)
+    assert turned["degrees"] >= 120 and turned["gamma"] == 0.5
+    assert margin["degrees"] == turned["degrees"] and margin["gamma"] == 0
+    assert turned["title"] != start["title"] and margin["legend"] != turned["legend"]
+    for state in seen:
+        assert state["page"] <= state["viewport"], (
+            f"{GEOMETRY} at {width} px: the page scrolls sideways ({state['page']} px)")
+        assert 0 <= state["left"] and state["right"] <= state["viewport"], state
+        assert state["smallest"] >= MIN_PLOTLY_TEXT_PX, state
+    assert not browser.blocked[n_blocked:], browser.blocked[n_blocked:]
+    assert not errors, f"{GEOMETRY} at {width} px: {errors}"
 
 
 # --------------------------------------------------------------------------------------
