@@ -29,10 +29,20 @@ def distributed():
 
 @pytest.fixture(scope="module")
 def scheduler():
-    """The address of a cluster of two worker processes of one thread each, here."""
-    with distributed().LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                    dashboard_address=":0") as local:
-        yield local.scheduler_address
+    """The address of a cluster of two worker processes of one thread each, here.
+
+    Dask's nannies set OMP_NUM_THREADS=1 (and more) in this process's environment,
+    which every later process would inherit (the notebooks' kernels under nbval, on
+    one thread): the environment is put back as it was.
+    """
+    environ = dict(os.environ)
+    try:
+        with distributed().LocalCluster(n_workers=2, threads_per_worker=1,
+                                        processes=True, dashboard_address=":0") as local:
+            yield local.scheduler_address
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 @pytest.fixture
