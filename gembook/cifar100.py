@@ -13,7 +13,7 @@ from gembook.runs import Result
 from gembook.training import projected, sgd_step, to_device, train
 
 
-def generated_cifar100(n_train=10, n_test=20, seed=0):
+def generated_cifar100(n_train=20, n_test=20, seed=0):
     """Images of CIFAR-100's shape: per class a noisy coarse colour pattern, uint8.
 
     `n_train` and `n_test` images per class. Defined in chapter 12 (CIFAR-100).
@@ -258,7 +258,7 @@ class MaskedGEM(MaskedSingle):
 LR = {"single": 1.0, "gem": 0.1}  # the public code's learning rates on CIFAR-100
 FULL = {"n_tasks": 20, "n_train": 2500, "n_test": None, "batch_size": 10,
         "n_memories": 256, "gamma": 0.5}
-SMOKE = {"n_tasks": 3, "n_train": 50, "n_test": 100, "batch_size": 10,
+SMOKE = {"n_tasks": 3, "n_train": 100, "n_test": 100, "batch_size": 10,
          "n_memories": 25, "gamma": 0.5}
 
 

@@ -28,8 +28,8 @@ def over_seeds(keys, n_seeds=3, tested="metrics", **options):
 
 
 def seed_table(runs):
-    """Mean and standard deviation over seeds of ACC, BWT, FWT (eqs. 2-4), forgetting
-    (eq. F) and learned (eq. LA).
+    """Mean, standard deviation, median, least and largest value over seeds of ACC,
+    BWT, FWT (eqs. 2-4), forgetting (eq. F) and learned (eq. LA).
 
     `runs` maps (benchmark, method) to a list of `Result`s, one per seed.
     """
@@ -38,23 +38,33 @@ def seed_table(runs):
              "forgetting": forgetting(result.R), "learned": learning_accuracy(result.R)}
             for (benchmark, method), results in runs.items() for result in results]
     return (pd.DataFrame(rows).groupby(["benchmark", "method"], sort=False)
-            .agg([("mean", lambda v: v.mean(skipna=False)),
-                  ("std", lambda v: v.std(skipna=False)), "count"]))
+            .agg([(name, lambda v, f=f: getattr(v, f)(skipna=False)) for name, f in
+                  (("mean", "mean"), ("std", "std"), ("median", "median"),
+                   ("min", "min"), ("max", "max"))] + ["count"]))
 
 
-def compare(table, metric, a, b):
-    """">", "<" or "=" (a tie): method a against method b on `metric` of a seed table.
-
-    The gap counts only beyond twice its standard error, 2 sqrt(s_a^2/n_a + s_b^2/n_b).
-    """
+def difference(table, metric, a, b):
+    """(gap, band): the mean of method a minus that of method b on `metric` of a seed
+    table, and twice the standard error of that gap, 2 sqrt(s_a^2/n_a + s_b^2/n_b)."""
     mean, sd, n = (table.loc[[a, b], (metric, stat)]
                    for stat in ("mean", "std", "count"))
     if mean.isna().any():
         raise ValueError(f"no {metric} for {a} or {b}: a run was not tested on what "
                          "it reads (chapter 06's evaluations)")
-    margin = 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
-    gap = mean[a] - mean[b]
-    return ">" if gap > margin else "<" if gap < -margin else "="
+    return mean[a] - mean[b], 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
+
+
+def compare(table, metric, a, b):
+    """">", "<" or "=" (a tie): method a against method b on `metric` of a seed table,
+    a gap counting only beyond its band (`difference`)."""
+    gap, band = difference(table, metric, a, b)
+    return ">" if gap > band else "<" if gap < -band else "="
+
+
+def ahead(table, metric, a, b):
+    """How far the typical run of method a, its median seed, lies above the best run
+    of method b on `metric` of a seed table: positive when it beats every run of b."""
+    return table.loc[a, (metric, "median")] - table.loc[b, (metric, "max")]
 
 
 def mean_sd(table, metrics=("ACC", "BWT", "FWT", "learned")):
@@ -86,9 +96,6 @@ from pathlib import Path
 
 from gembook.runs import Result
 
-VERDICTS = {"=": "tie", ">": "book higher", "<": "book lower"}
-
-
 def public_code(path=None):
     """(runs, provenance) of the paper's public code re-run on MNIST.
 
@@ -108,10 +115,9 @@ def public_code(path=None):
 
 
 def side_by_side(ours, theirs, metrics=("ACC", "BWT")):
-    """Mean ± sd of each metric for the book's runs and the public code's, per
-    (benchmark, method) that both ran, and the tie rule between them.
-
-    Defined in chapter 07 (results).
+    """The median (least-largest) over seeds of each metric for the book's runs and the
+    public code's, per (benchmark, method) that both ran, and the gap between the two
+    medians (book - code). Defined in chapter 07 (results).
     """
     keys = [key for key in ours if key in theirs]
     who = {"book": ours, "public code": theirs}
@@ -122,12 +128,34 @@ def side_by_side(ours, theirs, metrics=("ACC", "BWT")):
         t, row = table.loc[b], {"benchmark": b, "method": m}
         for metric in metrics:
             for name in who:
-                mean, sd = t.loc[f"{m}, {name}", [(metric, "mean"), (metric, "std")]]
-                row[f"{metric}, {name}"] = f"{mean:.3f} ± {sd:.3f}"
-            verdict = compare(t, metric, f"{m}, book", f"{m}, public code")
-            row[f"{metric}: book vs code"] = VERDICTS[verdict]
+                low, mid, high = t.loc[f"{m}, {name}", metric][["min", "median", "max"]]
+                row[f"{metric}, {name}"] = f"{mid:.3f} ({low:.3f}-{high:.3f})"
+            row[f"{metric}, gap"] = (t.loc[f"{m}, book", (metric, "median")]
+                                     - t.loc[f"{m}, public code", (metric, "median")])
         rows.append(row)
     return pd.DataFrame(rows).set_index(["benchmark", "method"])
+
+
+from gembook.claims import spread
+from gembook.training import PAPER_SETTINGS
+
+
+def at_paper_settings(runs, benchmark, method, n_seeds=3):
+    """The runs of a report (`gembook.claims.report_runs`) of seeds 0 to n_seeds - 1 at
+    the paper's settings (chapter 06), under every realisation."""
+    keep = ((runs["benchmark"] == benchmark) & (runs["method"] == method)
+            & (runs["n_tasks"] == 20) & (runs["n_train"] == 1000)
+            & (runs["seed"] < n_seeds) & runs["sizes"].isna())
+    for name, value in PAPER_SETTINGS[benchmark, method].items():
+        keep &= runs[name] == value
+    return runs[keep]
+
+
+def rounding_spread(runs, metric):
+    """How far rounding moves one run: the standard deviation of `metric` over the
+    realisations (distinct values, Appendix D), pooled over the seeds of `runs`."""
+    return math.sqrt(np.mean([spread(values) ** 2
+                              for _, values in runs.groupby("seed")[metric]]))
 
 
 def plot_R(ax, R, title):

@@ -1,13 +1,21 @@
-"""Outputs that nbval does not compare are checked by assertions instead.
+"""nbval compares nothing that rounding moves; what it does not compare is claimed.
 
 Training results differ in their last digits between machines (CPU, thread count,
-GPU), so the cells that print them are tagged `nbval-ignore-output`. Each such cell,
-or the code cell right after it, must state what it shows with an `assert`, unless it
-says, in a comment that begins `# no claim:`, why the text draws nothing from it (the
-seconds a run took on the machine that ran the page, for instance).
+GPU), and so do rounding errors, so the cells that print them are tagged
+`nbval-ignore-output`. Each such cell, or the code cell right after it, must state what
+it shows with a `claim` (Appendix D) or an `assert`, unless it says, in a comment that
+begins `# no claim:`, why the text draws nothing from it (the seconds a run took on the
+machine that ran the page, for instance).
+
+The other way round: an output that nbval compares may hold a number with decimals (a
+fraction, a percentage, a power of ten) only if its cell says, in a comment that begins
+`# same on every machine:`, why rounding cannot move it (exact inputs in float64, a
+file that ships with the book). `tools/realisations.py` checks those reasons: it runs
+nbval under several rounding realisations, where a compared output that moves fails.
 """
 
 import ast
+import configparser
 import re
 from pathlib import Path
 
@@ -16,8 +24,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-ASSERT = re.compile(r"^\s*assert\b", re.M)
+ASSERT = re.compile(r"^\s*(assert\b|claim\()", re.M)
 NO_CLAIM = re.compile(r"^\s*# no claim: \S", re.M)
+SAME = re.compile(r"^\s*# same on every machine: \S", re.M)
+# 0.83, 83%, 1e-05; not a version (2.14.1), an address (127.0.0.1) or a hash (4e5f)
+DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])|\d%|\d[eE][-+]\d")
 MAX_LINE = 88  # characters: what the website's code column shows without scrolling
 MAX_CELL = 45  # lines: about a screen
 
@@ -60,6 +71,63 @@ def test_the_check_finds_an_unchecked_cell():
                                   metadata={"tags": ["nbval-ignore-output"]}),
     ])
     assert unchecked_cells(notebook) == [0, 6]
+
+
+def nbval_sanitizers(path=ROOT / "tests" / "sanitize.cfg"):
+    """The (pattern, replacement) pairs nbval applies to outputs before comparing them
+    (`--nbval-sanitize-with`)."""
+    config = configparser.ConfigParser()
+    config.read(path)
+    return [(re.compile(section["regex"]), section["replace"])
+            for section in config.values() if "regex" in section]
+
+
+SANITIZERS = nbval_sanitizers()
+
+
+def compared_text(cell):
+    """The text of a code cell's outputs that nbval compares, sanitised as it does."""
+    texts = [output.get("text", "") for output in cell.outputs
+             if output.output_type == "stream"]
+    texts += [output.data.get(kind, "") for output in cell.outputs if "data" in output
+              for kind in ("text/plain", "text/html")]
+    text = "\n".join(texts)
+    for pattern, replacement in SANITIZERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def moving_digits(notebook):
+    """Indices of the code cells whose compared output holds a number with decimals
+    and that do not say why rounding cannot move it."""
+    return [i for i, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and not ignored(cell)
+            and not SAME.search(cell.source) and DECIMAL.search(compared_text(cell))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_compared_outputs_hold_no_digit_that_rounding_moves(path):
+    assert moving_digits(nbformat.read(path, as_version=4)) == []
+
+
+def test_the_digit_check_finds_an_unguarded_training_digit():
+    printed = nbformat.v4.new_output("stream", name="stdout",
+                                     text="permutations gem  ACC 0.825  BWT +0.031\n")
+    shown = nbformat.v4.new_output("execute_result", data={"text/plain": "0.8264"})
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print(acc)", outputs=[printed]),
+        nbformat.v4.new_code_cell("acc", outputs=[shown],
+                                  metadata={"tags": ["nbval-ignore-output"]}),
+        nbformat.v4.new_code_cell("# same on every machine: exact float64 inputs\nx",
+                                  outputs=[shown]),
+        nbformat.v4.new_code_cell("# same on every machine:\nx",  # a reason is needed
+                                  outputs=[shown]),
+        nbformat.v4.new_code_cell("print(shape)", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="G has shape (3, 89610)\n")]),
+        nbformat.v4.new_code_cell("print(seconds)", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="single: train 1.9 s\n")]),  # sanitised
+    ])
+    assert moving_digits(notebook) == [0, 3]
 
 
 def test_ignored_cells_are_listed():
