@@ -209,7 +209,7 @@ def test_generated_images_are_seeded():
     a, b = c.generated_cifar100(seed=1), c.generated_cifar100(seed=1)
     assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_test, b.y_test)
     assert not np.array_equal(a.x_train, c.generated_cifar100(seed=2).x_train)
-    assert a.x_train.shape == (1000, 3, 32, 32) and a.x_test.shape == (2000, 3, 32, 32)
+    assert a.x_train.shape == (2000, 3, 32, 32) and a.x_test.shape == (2000, 3, 32, 32)
 
 
 # --- the split ---------------------------------------------------------------------
