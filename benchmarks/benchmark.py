@@ -28,20 +28,18 @@ from pathlib import Path
 
 import torch
 
-import gembook.agem  # noqa: F401  (registers A-GEM)
 from gembook.data import make_benchmark
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook import training
-from gembook.runs import check_device, default_device
+from gembook import runs
+from gembook.runs import check_device, default_device, settings_for
 from gembook.sources import load_mnist
-from gembook.training import memory_gradients, settings_for
+from gembook.training import memory_gradients
 from gembook.training import memory_gradients_loop as loop
 
 RUN = """
 import json, resource, sys
-import gembook.agem
-from gembook.training import experiment
+from gembook.runs import experiment
 r = experiment("permutations", sys.argv[1], cache=False, progress=False,
                evaluation=sys.argv[2], device=sys.argv[3])
 print(json.dumps({"train": r.train_seconds, "eval": r.eval_seconds,
@@ -110,8 +108,8 @@ def two_runs_seconds():
     """Wall seconds of two 8-task GEM runs: in turn on all threads, side by side on one."""
     two = [settings_for("permutations", "gem", seed=seed, n_tasks=8, device="cpu",
                         evaluation="metrics") for seed in (0, 1)]
-    in_turn = timed(lambda: [training.run(s, progress=False) for s in two])
-    side_by_side = timed(lambda: training.run_all(two, n_jobs=2))
+    in_turn = timed(lambda: [runs.run(s, progress=False) for s in two])
+    side_by_side = timed(lambda: list(runs.in_workers(two, n_jobs=2)))
     return in_turn, side_by_side
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from gembook.cifar100 import FULL, LR, MaskedGEM
-from gembook.runs import check_device, default_device
+from gembook.runs import check_device, default_device, on
 
 TEST_IMAGES = 500  # per task: 100 test images of each of its 5 classes
 
@@ -81,8 +81,9 @@ def main():
     device = check_device(options.device or default_device())
     generator = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
-    learner = MaskedGEM(FULL["n_tasks"], LR["gem"], FULL["n_memories"], FULL["gamma"],
-                        nf=options.nf, device=device)
+    with on(device):  # built on `device`, as a run builds every learner (Appendix B)
+        learner = MaskedGEM(FULL["n_tasks"], LR["gem"], FULL["n_memories"],
+                            FULL["gamma"], nf=options.nf)
     seconds = {}
     for t in options.ts:
         seconds[t] = step_seconds(learner, t, options.steps, device, generator)

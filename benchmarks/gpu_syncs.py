@@ -6,7 +6,8 @@ import warnings
 import torch
 from gembook.data import make_benchmark, scale
 from gembook.runs import on
-from gembook.training import GEM, to_device
+from gembook.runs import to_device
+from gembook.training import GEM
 
 tasks = to_device(make_benchmark("permutations", n_tasks=4, n_train=200), "cuda")
 with on("cuda"):

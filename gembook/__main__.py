@@ -41,34 +41,23 @@ def summary(runs):
 
 
 def experiment(args):
-    from gembook.lifelong_learning import forgetting, learning_accuracy
-    from gembook.runs import cached, store
-    from gembook.training import experiments, run, run_all, settings_for
+    from gembook.runs import experiment as one, experiments
 
     seeds = args.seed if args.seeds is None else list(range(args.seeds))
     requests = [{"benchmark": args.benchmark, "method": args.method, "seed": seed,
                  "evaluation": args.evaluation, "device": args.device}
                 for seed in seeds]
-    settings = [settings_for(**request) for request in requests]
-    if len(settings) == 1:  # one run: in this process, every core, a progress bar
-        result = args.cached and cached(settings[0])
-        if not result:
-            result = run(settings[0], progress=not args.json)
-            if args.cached:
-                store(result)
-        results = [result]
-    elif args.cached:  # several seeds, those not cached in worker processes
-        results = experiments(requests)
+    if len(requests) == 1:  # one run: in this process, every core, a progress bar
+        results = [one(**requests[0], progress=not args.json, cache=args.cached)]
     else:  # several seeds: in parallel worker processes
-        results = run_all(settings)
+        results = experiments(requests, cache=args.cached)
     runs = [{"seed": result.settings["seed"],
-             **{k: float(v) for k, v in result.metrics().items()},
-             "forgetting": forgetting(result.R), "learned": learning_accuracy(result.R),
+             **{k: float(v) for k, v in result.row().items()},
              "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
              "threads": result.threads, "settings": result.settings, "R": result.R}
             for result in results]
     stats = summary(runs)
-    device = settings[0]["device"]
+    device = results[0].settings["device"]
     if args.json:  # the top-level metrics are the means (one seed: its values)
         print(json.dumps(untested_as_null({
             **{k: v["mean"] for k, v in stats.items()}, "device": device,
@@ -76,7 +65,8 @@ def experiment(args):
             "runs": runs}), allow_nan=False))
         return 0
     for r in runs:
-        print(f"seed {r['seed']}: " + "  ".join(f"{NAMES[k]} {r[k]:+.4f}" for k in METRICS)
+        print(f"seed {r['seed']}: "
+              + "  ".join(f"{NAMES[k]} {r[k]:+.4f}" for k in METRICS)
               + f"  train {r['train_seconds']:.1f} s")
     if len(runs) > 1:
         print("mean ± sd: " + "  ".join(f"{NAMES[k]} {v['mean']:+.4f} ± {v['sd']:.4f}"
@@ -96,10 +86,9 @@ def untested_as_null(value):
 
 
 def parser():
-    import gembook.agem  # noqa: F401  (registers chapter 09's learners)
-    import gembook.baselines  # noqa: F401  (and chapter 08's)
     from gembook.data import BENCHMARKS
-    from gembook.training import EVALUATIONS, LEARNERS
+    from gembook.runs import LEARNERS
+    from gembook.training import EVALUATIONS
 
     main = argparse.ArgumentParser(prog="python -m gembook", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,26 +1,24 @@
 """Generated from notebooks/09_agem.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
 
-from functools import partial
-
 import torch
 from torch.nn import functional as F
 
 from gembook.memory import EpisodicMemory
-from gembook.training import (LEARNERS, PAPER_SETTINGS, Single, gradient, run_all,
-                              settings_for, sgd_step)
+from gembook.training import Single, gradient, sgd_step
 
 
+# Defined in chapter 09 (notebooks/09_agem.ipynb).
 def project_average(g, g_ref):
     """A-GEM's update: g minus its component against g_ref, if the two conflict."""
     dot = g @ g_ref
     return g - dot / (g_ref @ g_ref) * g_ref if dot < 0 else g
 
 
+# Defined in chapter 09 (notebooks/09_agem.ipynb).
 class AGEM(Single):
-    """Averaged GEM: one projection onto the gradient of a sample of past memories.
+    """Averaged GEM: one projection onto the gradient of a sample of past memories."""
 
-    Defined in chapter 09 (after GEM).
-    """
+    settings = {"lr": 0.1, "n_memories": 256, "n_reference": 256}
 
     def __init__(self, n_tasks, lr, n_memories=256, n_reference=256,
                  sizes=(784, 100, 100, 10)):
@@ -40,11 +38,11 @@ class AGEM(Single):
         return loss
 
 
+# Defined in chapter 09 (notebooks/09_agem.ipynb).
 class ER(Single):
-    """Experience replay: each minibatch is joined by past memories drawn at random.
+    """Experience replay: each minibatch is joined by past memories drawn at random."""
 
-    Defined in chapter 09 (after GEM).
-    """
+    settings = {"lr": 0.1, "n_memories": 256, "n_replay": 10}
 
     def __init__(self, n_tasks, lr, n_memories=256, n_replay=10,
                  sizes=(784, 100, 100, 10)):
@@ -62,21 +60,11 @@ class ER(Single):
         return loss
 
 
-LEARNERS.update({"agem": AGEM, "er": ER})
-PAPER_SETTINGS.update({
-    **{(benchmark, "agem"): {"lr": 0.1, "n_memories": 256, "n_reference": 256}
-       for benchmark in ("permutations", "rotations")},
-    **{(benchmark, "er"): {"lr": 0.1, "n_memories": 256, "n_replay": 10}
-       for benchmark in ("permutations", "rotations")},
-})
-
-
+# Defined in chapter 09 (notebooks/09_agem.ipynb).
 class Audited:
     """A learner with an episodic memory, audited: every `every` steps of tasks t >= 1,
     `log` gets [t, share of past tasks whose memory loss rose with the step, mean change
     of the past tasks' memory losses].
-
-    Defined in chapter 09 (after GEM).
     """
 
     def __init__(self, Learner, n_tasks, every=10, **hyper):
@@ -108,9 +96,3 @@ class Audited:
             rose = (change > 0).float().mean().item()
             self.log.append([t, rose, change.mean().item()])
         return loss
-
-
-def audit(requests):
-    """Audited runs of `requests` (dicts of `settings_for` arguments), in parallel."""
-    return run_all([settings_for(**request) for request in requests],
-                   wrap=lambda Learner: partial(Audited, Learner))

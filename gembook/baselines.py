@@ -5,14 +5,15 @@ from torch import nn
 
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
-from gembook.training import LEARNERS, PAPER_SETTINGS, Single, gradient, sgd_step
+from gembook.training import Single, gradient, sgd_step
 
 
+# Defined in chapter 08 (notebooks/08_baselines.ipynb).
 class Independent:
-    """One small network per task, each initialised from the previous task's network.
+    """One small network per task, each initialised from the previous task's network."""
 
-    Defined in chapter 08 (the paper's baselines).
-    """
+    settings = {"permutations": {"lr": 0.03, "n_hidden": 5},  # public code
+                "rotations": {"lr": 0.1, "n_hidden": 5}}
 
     def __init__(self, n_tasks, lr, n_hidden=5, sizes=(784, 100, 100, 10)):
         shape = (sizes[0], *[n_hidden] * (len(sizes) - 2), sizes[-1])
@@ -30,17 +31,21 @@ class Independent:
         return loss
 
 
+# Defined in chapter 08 (notebooks/08_baselines.ipynb).
 def zero_bias_(layer):
     """PyTorch's default weights and a zero bias, as in the public code's multimodal."""
     nn.init.zeros_(layer.bias)
 
 
+# Defined in chapter 08 (notebooks/08_baselines.ipynb).
 class Multimodal:
     """A task-specific input layer per task under shared upper layers.
 
     With `sizes=(784, 100, 100, 10)`: per task 784-100, shared 100-100-10, so the
-    network is as deep as the single one. Defined in chapter 08 (the paper's baselines).
+    network is as deep as the single one.
     """
+
+    settings = {"lr": 0.1}  # public code, both benchmarks
 
     def __init__(self, n_tasks, lr, sizes=(784, 100, 100, 10)):
         shared = nn.Sequential(nn.ReLU(), mlp(sizes[1:], init=zero_bias_))
@@ -58,11 +63,12 @@ class Multimodal:
         return loss
 
 
+# Defined in chapter 08 (notebooks/08_baselines.ipynb).
 class EWC(Single):
-    """Elastic weight consolidation: SGD plus a Fisher-weighted anchor per past task.
+    """Elastic weight consolidation: SGD plus a Fisher-weighted anchor per past task."""
 
-    Defined in chapter 08 (the paper's baselines).
-    """
+    settings = {"permutations": {"lr": 0.1, "n_memories": 10, "strength": 3.0},  # code
+                "rotations": {"lr": 0.01, "n_memories": 1000, "strength": 1000.0}}
 
     def __init__(self, n_tasks, lr, n_memories, strength, sizes=(784, 100, 100, 10)):
         super().__init__(n_tasks, lr, sizes)
@@ -99,14 +105,3 @@ class EWC(Single):
         anchor = 2 * self.strength * (self.A * self.theta() - self.B)
         sgd_step(self.net, g + anchor, self.lr)
         return loss
-
-
-LEARNERS.update({"independent": Independent, "multimodal": Multimodal, "ewc": EWC})
-PAPER_SETTINGS.update({
-    ("permutations", "independent"): {"lr": 0.03, "n_hidden": 5},
-    ("rotations", "independent"): {"lr": 0.1, "n_hidden": 5},
-    ("permutations", "multimodal"): {"lr": 0.1},
-    ("rotations", "multimodal"): {"lr": 0.1},
-    ("permutations", "ewc"): {"lr": 0.1, "n_memories": 10, "strength": 3.0},
-    ("rotations", "ewc"): {"lr": 0.01, "n_memories": 1000, "strength": 1000.0},
-})

@@ -31,6 +31,7 @@ REALISATIONS = {  # name: the environment variables that make it
 VARIABLES = sorted({name for env in REALISATIONS.values() for name in env})
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def fingerprint():
     """Hashes of the bits of two gradients of the book's MLP (PyTorch) and of a
     float64 matrix product (NumPy): what a rounding realisation may change."""
@@ -48,6 +49,7 @@ def fingerprint():
             "numpy": hashlib.sha256((A @ A).tobytes()).hexdigest()[:12]}
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def environment(name):
     """This process's environment with realisation `name`'s variables, and no other."""
     if name not in REALISATIONS:
@@ -57,6 +59,7 @@ def environment(name):
     return {**kept, **REALISATIONS[name]}
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def fingerprints(names=tuple(REALISATIONS)):
     """{name: fingerprint()} of each realisation, each in a fresh Python process."""
     code = ("import json; from gembook.claims import fingerprint; "
@@ -66,6 +69,7 @@ def fingerprints(names=tuple(REALISATIONS)):
                 capture_output=True, text=True).stdout) for name in names}
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def distinct(prints):
     """The realisations whose bits differ from those of every realisation before."""
     seen = {}
@@ -74,6 +78,7 @@ def distinct(prints):
     return list(seen.values())
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def margin_of(value, above=None, below=None):
     """The distance from `value` to the nearer of its bounds: positive inside them,
     negative outside, NaN for a NaN value."""
@@ -84,12 +89,13 @@ def margin_of(value, above=None, below=None):
     return min(distances)
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def claim(sentence, value, above=None, below=None):
     """Check that `value` lies strictly above `above` and below `below`, as
     `sentence` says (a bound the sentence does not state is left out).
 
     Records the claim in the ledger `$GEMBOOK_CLAIMS` names, if set, before checking
-    it. Defined in Appendix D (claims).
+    it.
     """
     margin = margin_of(value, above, below)
     bounds = {name: float(bound) for name, bound in
@@ -99,6 +105,7 @@ def claim(sentence, value, above=None, below=None):
         raise AssertionError(f"{sentence}: {float(value):.6g} is not {stated(bounds)}")
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def stated(bounds):
     """A claim's bounds in words: above a, below b, or between a and b."""
     if len(bounds) == 2:
@@ -107,6 +114,7 @@ def stated(bounds):
     return f"{name} {bound:.6g}"
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def record(entry):
     """Append `entry` to the file `$GEMBOOK_CLAIMS` names, if set: one JSON a line."""
     path = os.environ.get("GEMBOOK_CLAIMS")
@@ -115,6 +123,7 @@ def record(entry):
             ledger.write(json.dumps(entry) + "\n")
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def spread(margins):
     """The standard deviation of a claim's margins over rounding realisations, each
     distinct value counted once; 0 when no realisation moves it."""
@@ -122,6 +131,7 @@ def spread(margins):
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def in_spreads(margins):
     """The smallest margin in units of the spread (inf when rounding does not move
     the claim, negative when it fails under some realisation)."""
@@ -129,11 +139,13 @@ def in_spreads(margins):
     return smallest / s if s > 0 else math.inf if smallest > 0 else -math.inf
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def read_ledger(path):
     """The claims recorded in one ledger file, in order."""
     return [json.loads(line) for line in Path(path).read_text().splitlines()]
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def gather(ledgers):
     """Claims over realisations from {(realisation, chapter): [records]}: one dict
     per claim, with its chapter, sentence, bounds, and values and margins per
@@ -155,6 +167,7 @@ def gather(ledgers):
     return list(claims.values())
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def margin_table(claims):
     """One row per claim: chapter, sentence, value, bounds, number of realisations,
     smallest margin, spread and the smallest margin in spreads."""
@@ -169,12 +182,14 @@ def margin_table(claims):
     return pd.DataFrame(rows)
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def realisations_report(path=None):
     """The report `tools/realisations.py` wrote: shipped with gembook, or `path`."""
     source = Path(path) if path else resources.files("gembook") / "realisations.json"
     return json.loads(source.read_text())
 
 
+# Defined in Appendix D (notebooks/93_claims.ipynb).
 def report_runs(report):
     """Every run of a report, one row per run and realisation: the realisation, the
     run's settings, its ACC, BWT, FWT (paper convention) and learning accuracy, and

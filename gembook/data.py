@@ -11,6 +11,7 @@ from torchvision.transforms.v2 import functional as TF
 from gembook.sources import MNIST_SHAPES, load_mnist
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 @dataclass(frozen=True)
 class Task:
     """One task: transformed uint8 inputs (N, 784) and int64 labels, train and test."""
@@ -21,26 +22,28 @@ class Task:
     y_test: torch.Tensor
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def scale(x):
     """Pixels from uint8 to float32 in [0, 1], dividing by 255 as the paper does."""
     return x.to(torch.float32, copy=True).div_(255)  # one new array, divided in place
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def sample(mnist, n_train, generator):
     """Random training indices for one task, in the order the stream will show them."""
     return torch.randperm(len(mnist.y_train), generator=generator)[:n_train]
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def labels(y):
     """uint8 labels as the int64 tensor that cross-entropy expects."""
     return torch.from_numpy(y).long()
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def permuted_mnist(mnist, n_tasks=20, n_train=1000, seed=0):
-    """MNIST Permutations: task t shows every digit through its own pixel permutation.
-
-    Defined in chapter 02 (data).
-    """
+    """MNIST Permutations: task t shows every digit through its own pixel
+    permutation."""
     generator = torch.Generator().manual_seed(seed)
     x_train = torch.from_numpy(mnist.x_train).flatten(1)
     x_test = torch.from_numpy(mnist.x_test).flatten(1)
@@ -54,6 +57,7 @@ def permuted_mnist(mnist, n_tasks=20, n_train=1000, seed=0):
     return tasks
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def rotate(images, angle):
     """Rotate uint8 images (N, 28, 28) by `angle` degrees; return rows (N, 784)."""
     turned = TF.rotate(torch.from_numpy(images).unsqueeze(1), angle,
@@ -61,6 +65,7 @@ def rotate(images, angle):
     return turned.flatten(1)
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def rotated_mnist(mnist, n_tasks=20, n_train=1000, seed=0):
     """MNIST Rotations: task t turns every digit by an angle drawn in its own bin."""
     generator = torch.Generator().manual_seed(seed)
@@ -78,6 +83,7 @@ def rotated_mnist(mnist, n_tasks=20, n_train=1000, seed=0):
 BENCHMARKS = {"permutations": permuted_mnist, "rotations": rotated_mnist}
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def make_benchmark(name, mnist=None, n_tasks=20, n_train=1000, seed=0):
     """The benchmark called `name` (see `BENCHMARKS`), built from verified MNIST."""
     if name not in BENCHMARKS:
@@ -88,6 +94,7 @@ def make_benchmark(name, mnist=None, n_tasks=20, n_train=1000, seed=0):
     return builder(mnist or load_mnist(), int(n_tasks), int(n_train), int(seed))
 
 
+# Defined in chapter 02 (notebooks/02_data.ipynb).
 def check_benchmark(n_tasks, n_train, seed):
     """Refuse sizes and seeds no benchmark can have, saying which and why."""
     integer = lambda x: isinstance(x, numbers.Integral) and not isinstance(x, bool)

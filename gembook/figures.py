@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from gembook.geometry import COLORS, check_dimension, gem_step
-from gembook.projection import violations
+from gembook.geometry import COLORS, check_dimension
+from gembook.projection import gem_step, violations
 
 
 import math
@@ -13,11 +13,10 @@ import plotly.graph_objects as go
 from matplotlib.colors import to_hex
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def cone_corners(G, lim=2.0):
     """The corners, in order, of the polygon the cone {z : Gz >= 0} cuts out of the
     square [-lim, lim]^2: an array of shape (n, 2), flat if the cone is.
-
-    Defined in Appendix C.
     """
     square = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
     corners = [lim * np.array(corner) for corner in square]
@@ -33,25 +32,22 @@ def cone_corners(G, lim=2.0):
     return np.array(corners, dtype=np.float64).reshape(-1, 2)
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def in_words(constraints):
-    """Constraint indices in words: 'none', 'constraint 1', 'constraints 0, 1'.
-
-    Defined in Appendix C.
-    """
+    """Constraint indices in words: 'none', 'constraint 1', 'constraints 0, 1'."""
     if not constraints:
         return "none"
     label = "constraint" if len(constraints) == 1 else "constraints"
     return f"{label} {', '.join(map(str, constraints))}"
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def step_in_words(g, G, gamma=0.5, tol=2e-3):
     """GEM's step g~ and two texts: the constraints g violates, and those tight after
     the projection, |<g~, g_k>| <= tol |g| |g_k| (the faces of the cone g~ lies on;
     the QP's slack leaves them about 1e-3 |g| |g_k| off, inner steps ten times more).
-
-    Defined in Appendix C.
     """
-    g_tilde = gem_step(g, G, gamma)
+    g_tilde, _ = gem_step(g, G, gamma)
     broken = violations(G, g).nonzero().flatten().tolist()
     violated = f"violated by g: {len(broken)} of {len(G)}"
     if not broken:
@@ -61,11 +57,10 @@ def step_in_words(g, G, gamma=0.5, tol=2e-3):
     return g_tilde, f"{violated} ({in_words(broken)})", f"tight: {in_words(tight)}"
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def plotly_arrow(v, label, head=None, **style):
     """A Plotly trace of an arrow from the origin to the 2-D vector v, labelled beyond
     its tip, with a head unless `head` is False (default: unless v is zero).
-
-    Defined in Appendix C.
     """
     x, y = v.tolist()
     norm = math.hypot(x, y)
@@ -78,18 +73,18 @@ def plotly_arrow(v, label, head=None, **style):
                       marker_size=[0, 13 if head else 0], **style)
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def step_label(step, g):
     """g~, or g~ ≈ 0 where the step is shorter than 1% of g: the QP's slack, not a
-    direction, drawn without a head. Defined in Appendix C."""
+    direction, drawn without a head."""
     return "g\u0303" if step.norm() >= 1e-2 * g.norm() else "g\u0303 ≈ 0"
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def projection_frames(G, angles, gammas, length, traces):
     """The frames of `projection_figure`, one per direction of g (in degrees): a title
     saying which constraints g violates, and new data for the `traces` of g and of g~,
     one per margin, named by the constraints it leaves tight.
-
-    Defined in Appendix C.
     """
     frames = []
     for degrees in angles:
@@ -109,6 +104,7 @@ def projection_frames(G, angles, gammas, length, traces):
     return frames
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def projection_figure(G, angles=range(-180, 180, 10),
                       gammas=(0.0, 0.25, 0.5, 0.75, 1.0), length=1.5, lim=3.0):
     """A Plotly figure of GEM's step in the plane, with two sliders: the direction of g
@@ -116,8 +112,6 @@ def projection_figure(G, angles=range(-180, 180, 10),
     shown at a time). Every g~ is `gem_step` in float64, computed here: the figure
     needs no kernel. It starts at the angle nearest -40 and the gamma nearest 0.5; the
     plot spans [-lim, lim]^2, room for the longest steps (|g~| < 2.8 for the defaults).
-
-    Defined in Appendix C.
     """
     check_dimension(torch.zeros(2, dtype=torch.float64), G, 2)
     G, angles, gammas = G.double(), list(angles), list(gammas)
@@ -183,11 +177,12 @@ import plotly.io
 from plotly.offline import get_plotlyjs_version
 
 
+# Defined in Appendix C (notebooks/92_figures.ipynb).
 def figure_html(fig, side=460):
     """HTML that draws a Plotly figure with the page's plotly.js: the website's own copy
     (the script "plotly-js" of book/_ext/plotly_js.py) or, in Jupyter and Colab,
     plotly.js from its CDN. The plot is a square at most `side` px wide, with the
-    figure's margins around it. Defined in Appendix C.
+    figure's margins around it.
     """
     figure = json.loads(plotly.io.to_json(fig, remove_uids=True))
     figure["layout"].pop("height", None)  # the div's, which follows its width

@@ -5,20 +5,13 @@ import torch
 from matplotlib import pyplot as plt
 from matplotlib.colors import ListedColormap
 
-from gembook.projection import project, violations
+from gembook.projection import gem_step, violations
 from gembook.training import angle
 
 COLORS = {"g": "tab:red", "g_k": "dimgray", "g_tilde": "tab:blue", "cone": "tab:green"}
 
 
-def gem_step(g, G, gamma=0.5):
-    """The step GEM takes: g if no constraint is violated (eq. 7), else g~ (eq. 11).
-
-    Defined in chapter 11 (geometry).
-    """
-    return project(g, G, gamma) if violations(G, g).any() else g
-
-
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def check_dimension(g, G, n):
     """Refuse vectors that do not live in n dimensions, saying what was wrong."""
     if g.shape != (n,) or G.dim() != 2 or G.shape[1] != n or len(G) == 0:
@@ -27,6 +20,7 @@ def check_dimension(g, G, n):
                          f"{tuple(G.shape)}")
 
 
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def arrow(ax, vector, label, color):
     """An arrow from the origin to `vector` (2-D or 3-D axes), labelled at its tip."""
     v = vector.tolist()
@@ -38,11 +32,11 @@ def arrow(ax, vector, label, color):
     ax.text(*(1.1 * np.asarray(v)), label, color=color, fontsize=12)
 
 
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def draw_2d(ax, g, G, gamma=0.5, lim=2.0):
     """Draw the cone {z : Gz >= 0} (shaded), g, each g_k and GEM's step in the plane.
 
     Returns the step (eq. 11 with margin gamma, or g when no constraint is violated).
-    Defined in chapter 11 (geometry).
     """
     check_dimension(g, G, 2)
     grid = np.linspace(-lim, lim, 401)
@@ -55,7 +49,7 @@ def draw_2d(ax, g, G, gamma=0.5, lim=2.0):
         ax.plot(*(3 * lim * np.outer([-1, 1], [-normal[1], normal[0]])).T,
                 color=COLORS["g_k"], linewidth=0.8, linestyle="--")
         arrow(ax, g_k, f"$g_{k}$", COLORS["g_k"])
-    g_tilde = gem_step(g, G, gamma)
+    g_tilde, _ = gem_step(g, G, gamma)  # chapter 05: g, or g~
     arrow(ax, g, "$g$", COLORS["g"])
     arrow(ax, g_tilde, r"$\tilde g$", COLORS["g_tilde"])
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal",
@@ -66,11 +60,10 @@ def draw_2d(ax, g, G, gamma=0.5, lim=2.0):
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def cone_edges(G):
     """The edges of the cone {z : Gz >= 0} for an invertible 3 x 3 G: the columns of
     G^{-1}, as unit rows (row i lies on every face but that of constraint i).
-
-    Defined in chapter 11 (geometry).
     """
     if G.shape != (3, 3) or torch.linalg.matrix_rank(G.double()) < 3:
         raise ValueError(f"need three linearly independent memory gradients in 3-D "
@@ -80,10 +73,11 @@ def cone_edges(G):
     return edges / edges.norm(dim=1, keepdim=True)
 
 
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def draw_3d(ax, g, G, gamma=0.5, length=1.5):
     """Draw the cone {z : Gz >= 0} (faces shaded), g, each g_k and GEM's step in space.
 
-    `ax` is a 3-D axes; returns the step. Defined in chapter 11 (geometry).
+    `ax` is a 3-D axes; returns the step.
     """
     check_dimension(g, G, 3)
     edges = length * cone_edges(G)
@@ -93,7 +87,7 @@ def draw_3d(ax, g, G, gamma=0.5, length=1.5):
                                          edgecolor=COLORS["cone"]))
     for k, g_k in enumerate(G.double()):
         arrow(ax, g_k, f"$g_{k}$", COLORS["g_k"])
-    g_tilde = gem_step(g, G, gamma)
+    g_tilde, _ = gem_step(g, G, gamma)  # chapter 05: g, or g~
     arrow(ax, g, "$g$", COLORS["g"])
     arrow(ax, g_tilde, r"$\tilde g$", COLORS["g_tilde"])
     ax.set(xlim=(-length, length), ylim=(-length, length), zlim=(-length, length),
@@ -101,10 +95,11 @@ def draw_3d(ax, g, G, gamma=0.5, length=1.5):
     return g_tilde
 
 
+# Defined in chapter 11 (notebooks/11_geometry.ipynb).
 def explore(G=None, lim=2.0):
     """Sliders for the direction and length of g and for gamma, redrawing `draw_2d`.
 
-    G defaults to two memory gradients in the plane. Defined in chapter 11 (geometry).
+    G defaults to two memory gradients in the plane.
     """
     import ipywidgets  # only the interactive view needs it (Colab and Jupyter have it)
 

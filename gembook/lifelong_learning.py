@@ -5,6 +5,7 @@ import numpy as np
 CONVENTIONS = {"paper": lambda T: T - 1, "public code": lambda T: T}
 
 
+# Defined in chapter 01 (notebooks/01_lifelong_learning.ipynb).
 def checked(R):
     """R as an array of floats, refused unless it has shape (T + 1, T), T >= 2."""
     R = np.asarray(R, dtype=float)
@@ -14,6 +15,7 @@ def checked(R):
     return R
 
 
+# Defined in chapter 01 (notebooks/01_lifelong_learning.ipynb).
 def metrics(R, convention="paper"):
     """Average accuracy, backward and forward transfer of an accuracy matrix `R`.
 
@@ -24,8 +26,6 @@ def metrics(R, convention="paper"):
     over j < T - 1 (eq. 3); FWT sums R[j, j] - b[j] over j > 0 (eq. 4). The paper
     divides both sums by T - 1 (`convention="paper"`); its public code divides them
     by T (`convention="public code"`).
-
-    Defined in chapter 01, "Measuring a continual learner" (paper eqs. 2-4).
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; "
@@ -40,14 +40,13 @@ def metrics(R, convention="paper"):
             "fwt": float(forward / divisor)}
 
 
+# Defined in chapter 01 (notebooks/01_lifelong_learning.ipynb).
 def forgetting(R, all_rows=False):
     """Average forgetting (eq. F) of an accuracy matrix in the book's layout (T + 1
     rows): for each task j < T - 1, its best accuracy from the row where it was learnt
     to the one before the last (`all_rows=True`: from the first row after training,
     as A-GEM's eq. 3), minus its final accuracy, averaged. NaN if R lacks an entry
     this reads.
-
-    Defined in chapter 01, "Measuring a continual learner".
     """
     after = checked(R)[1:]
     T = after.shape[1]
@@ -55,7 +54,8 @@ def forgetting(R, all_rows=False):
     return float((best - after[-1, :-1]).mean())
 
 
+# Defined in chapter 01 (notebooks/01_lifelong_learning.ipynb).
 def learning_accuracy(R):
     """Learning accuracy (eq. LA): the mean of R's diagonal, each task's accuracy right
-    after it was learnt (the book's `learned`). Defined in chapter 01."""
+    after it was learnt (the book's `learned`)."""
     return float(np.diagonal(checked(R)[1:]).mean())

@@ -5,11 +5,12 @@ import numbers
 import torch
 
 
+# Defined in chapter 04 (notebooks/04_memory.ipynb).
 class EpisodicMemory:
     """The last `n_memories` examples of each task, in one ring buffer per task.
 
     `x[t, :size(t)]` and `y[t, :size(t)]` hold task t's memories, inputs scaled to
-    [0, 1]. Defined in chapter 04 (episodic memory).
+    [0, 1].
     """
 
     def __init__(self, n_tasks, n_memories, n_inputs=784):

@@ -6,19 +6,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from gembook.lifelong_learning import forgetting, learning_accuracy, metrics
-from gembook.training import experiments
+from gembook.lifelong_learning import metrics
+from gembook.runs import experiments
 
 METHOD_COLORS = {"single": "tab:gray", "independent": "tab:brown",
                  "multimodal": "tab:olive", "ewc": "tab:orange", "gem": "tab:blue",
                  "agem": "tab:cyan", "er": "tab:red"}  # the same in every chapter
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def over_seeds(keys, n_seeds=3, tested="metrics", **options):
     """{(benchmark, method): [Result of seed 0, 1, ...]}, the missing runs in parallel.
 
     Seed 0 is tested in full, the others on what the metrics read (`tested`: an
-    evaluation of chapter 06). Defined in chapter 07 (results).
+    evaluation of chapter 06).
     """
     requests = [{"benchmark": benchmark, "method": method, "seed": seed,
                  "evaluation": "full" if seed == 0 else tested, **options}
@@ -27,6 +28,10 @@ def over_seeds(keys, n_seeds=3, tested="metrics", **options):
     return {key: [next(results) for _ in range(n_seeds)] for key in keys}
 
 
+NAMES = {"acc": "ACC", "bwt": "BWT", "fwt": "FWT"}  # the tables' column names
+
+
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def seed_table(runs):
     """Mean, standard deviation, median, least and largest value over seeds of ACC,
     BWT, FWT (eqs. 2-4), forgetting (eq. F) and learned (eq. LA).
@@ -34,8 +39,7 @@ def seed_table(runs):
     `runs` maps (benchmark, method) to a list of `Result`s, one per seed.
     """
     rows = [{"benchmark": benchmark, "method": method, **{
-                name.upper(): value for name, value in result.metrics().items()},
-             "forgetting": forgetting(result.R), "learned": learning_accuracy(result.R)}
+                NAMES.get(name, name): value for name, value in result.row().items()}}
             for (benchmark, method), results in runs.items() for result in results]
     return (pd.DataFrame(rows).groupby(["benchmark", "method"], sort=False)
             .agg([(name, lambda v, f=f: getattr(v, f)(skipna=False)) for name, f in
@@ -43,6 +47,7 @@ def seed_table(runs):
                    ("min", "min"), ("max", "max"))] + ["count"]))
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def difference(table, metric, a, b):
     """(gap, band): the mean of method a minus that of method b on `metric` of a seed
     table, and twice the standard error of that gap, 2 sqrt(s_a^2/n_a + s_b^2/n_b)."""
@@ -54,19 +59,14 @@ def difference(table, metric, a, b):
     return mean[a] - mean[b], 2 * math.sqrt(sd[a] ** 2 / n[a] + sd[b] ** 2 / n[b])
 
 
-def compare(table, metric, a, b):
-    """">", "<" or "=" (a tie): method a against method b on `metric` of a seed table,
-    a gap counting only beyond its band (`difference`)."""
-    gap, band = difference(table, metric, a, b)
-    return ">" if gap > band else "<" if gap < -band else "="
-
-
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def ahead(table, metric, a, b):
     """How far the typical run of method a, its median seed, lies above the best run
     of method b on `metric` of a seed table: positive when it beats every run of b."""
     return table.loc[a, (metric, "median")] - table.loc[b, (metric, "max")]
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def mean_sd(table, metrics=("ACC", "BWT", "FWT", "learned")):
     """The seed table as text, "mean ± sd" per metric, for reading."""
     return pd.DataFrame({metric: [f"{m:.3f} ± {s:.3f}" for m, s in
@@ -74,10 +74,11 @@ def mean_sd(table, metrics=("ACC", "BWT", "FWT", "learned")):
                          for metric in metrics}, index=table.index)
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def metrics_table(runs):
     """One row per (benchmark, method): ACC, BWT, FWT in both conventions, and time.
 
-    `runs` maps (benchmark, method) to a `Result`. Defined in chapter 07 (results).
+    `runs` maps (benchmark, method) to a `Result`.
     """
     rows = []
     for (benchmark, method), result in runs.items():
@@ -96,13 +97,13 @@ from pathlib import Path
 
 from gembook.runs import Result
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def public_code(path=None):
     """(runs, provenance) of the paper's public code re-run on MNIST.
 
     `runs` maps (benchmark, method) to a `Result` per seed, built from the R of each
     run; `provenance` says which commit ran, with which commands, where and when. Read
     from the file that `benchmarks/public_code/run.py` writes, shipped with gembook.
-    Defined in chapter 07 (results).
     """
     source = Path(path) if path else resources.files("gembook") / "public_code.json"
     data = json.loads(source.read_text())
@@ -114,10 +115,11 @@ def public_code(path=None):
     return runs, data["provenance"]
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def side_by_side(ours, theirs, metrics=("ACC", "BWT")):
     """The median (least-largest) over seeds of each metric for the book's runs and the
     public code's, per (benchmark, method) that both ran, and the gap between the two
-    medians (book - code). Defined in chapter 07 (results).
+    medians (book - code).
     """
     keys = [key for key in ours if key in theirs]
     who = {"book": ours, "public code": theirs}
@@ -137,20 +139,22 @@ def side_by_side(ours, theirs, metrics=("ACC", "BWT")):
 
 
 from gembook.claims import spread
-from gembook.training import PAPER_SETTINGS
+from gembook.runs import defaults, learner_class
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def at_paper_settings(runs, benchmark, method, n_seeds=3):
     """The runs of a report (`gembook.claims.report_runs`) of seeds 0 to n_seeds - 1 at
     the paper's settings (chapter 06), under every realisation."""
     keep = ((runs["benchmark"] == benchmark) & (runs["method"] == method)
             & (runs["n_tasks"] == 20) & (runs["n_train"] == 1000)
             & (runs["seed"] < n_seeds) & runs["sizes"].isna())
-    for name, value in PAPER_SETTINGS[benchmark, method].items():
+    for name, value in defaults(learner_class(method), benchmark).items():
         keep &= runs[name] == value
     return runs[keep]
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def rounding_spread(runs, metric):
     """How far rounding moves one run: the standard deviation of `metric` over the
     realisations (distinct values, Appendix D), pooled over the seeds of `runs`."""
@@ -158,6 +162,7 @@ def rounding_spread(runs, metric):
                               for _, values in runs.groupby("seed")[metric]]))
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def plot_R(ax, R, title):
     """Heatmap of an accuracy matrix R (T+1 rows): rows in time, columns are tasks."""
     image = ax.imshow(np.asarray(R) * 100, vmin=0, vmax=100, cmap="viridis",
@@ -168,6 +173,7 @@ def plot_R(ax, R, title):
     return image
 
 
+# Defined in chapter 07 (notebooks/07_results.ipynb).
 def plot_first_task(ax, runs, benchmark):
     """Accuracy on task 0 after each task of the stream, one line per method."""
     for (name, method), result in runs.items():

@@ -1,4 +1,149 @@
-"""Generated from notebooks/91_runs.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+"""Generated from notebooks/06_training.ipynb and notebooks/91_runs.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+
+import dataclasses
+import math
+
+from gembook.data import BENCHMARKS, make_benchmark
+from gembook.training import Single, tasks_to_test, train
+
+LEARNERS = {  # the book's learners by name; each name stands for its "module:Class"
+    "single": "gembook.training:Single", "gem": "gembook.training:GEM",
+    "independent": "gembook.baselines:Independent",  # chapter 08
+    "multimodal": "gembook.baselines:Multimodal", "ewc": "gembook.baselines:EWC",
+    "agem": "gembook.agem:AGEM", "er": "gembook.agem:ER",  # chapter 09
+}
+COMMON = ("benchmark", "method", "seed", "n_tasks", "n_train", "batch_size",
+          "evaluation", "device", "learner_code")
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size=10,
+                 evaluation="full", device=None, **hyper):
+    """The full settings of an experiment: the method's defaults, overridden by
+    `hyper`; a learner of your own also records a hash of its module's source."""
+    if benchmark not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
+                         f"{sorted(BENCHMARKS)}")
+    Learner = learner_class(method)
+    takes = keywords(Learner, defaults(Learner, benchmark))
+    unknown = set() if takes is None else set(hyper) - takes  # None: takes any
+    if unknown:
+        raise ValueError(f"{method} takes no {sorted(unknown)}; its settings are "
+                         f"{sorted(takes)}")
+    own = {} if method in LEARNERS else {"learner_code": learner_code(method)}
+    settings = {"benchmark": benchmark, "method": method, "seed": seed,
+                "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
+                "evaluation": evaluation,
+                "device": check_device(device) if device else default_device(),
+                **own, **defaults(Learner, benchmark), **hyper}
+    check(settings)
+    return settings
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def defaults(Learner, benchmark):
+    """The default settings of `Learner` on `benchmark`: its class's `settings`, one
+    dict for every benchmark or one per benchmark (without them, the single
+    network's)."""
+    settings = getattr(Learner, "settings", Single.settings)
+    return dict(settings.get(benchmark, settings))
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def learner_class(method):
+    """The class of `method`: "module:Class", or a book's learner by its name."""
+    return imported(LEARNERS.get(method, method), sorted(LEARNERS))
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def check(settings):
+    """Refuse settings no experiment can run, saying which and why."""
+    for name in ("n_tasks", "n_train", "batch_size", "n_memories", "n_hidden"):
+        value = settings.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0 < settings.get("lr", 1) < math.inf:
+        raise ValueError(f"lr must be positive and finite, got {settings['lr']!r}")
+    if not 0 <= settings.get("gamma", 0) < math.inf:
+        raise ValueError(f"gamma must be >= 0 and finite, got {settings['gamma']!r}")
+    tasks_to_test(0, 1, settings["evaluation"])  # refuses an unknown evaluation
+    if settings.get("n_memories", 0) > settings["n_train"]:
+        raise ValueError(f"n_memories={settings['n_memories']} exceeds the "
+                         f"{settings['n_train']} examples of a task: lower n_memories")
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def run(settings, progress=True, Learner=None, threads=None):
+    """Run the experiment described by `settings`; returns its `Result`.
+
+    `Learner` defaults to the class of `settings["method"]`; on the CPU the run uses
+    `threads` threads (default: all of PyTorch's).
+    """
+    device = settings["device"]
+    benchmark = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
+                               n_train=settings["n_train"], seed=settings["seed"])
+    tasks = to_device(benchmark, device)
+    torch.manual_seed(settings["seed"])
+    hyper = {k: v for k, v in settings.items() if k not in COMMON}
+    with on(device, threads):
+        learner = (Learner or learner_class(settings["method"]))(len(tasks), **hyper)
+        R, seconds = train(learner, tasks, settings["batch_size"], progress,
+                           settings["evaluation"])
+        threads = torch.get_num_threads() if device == "cpu" else None
+    return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
+                  getattr(learner, "n_projected", None), getattr(learner, "log", None),
+                  threads)
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def to_device(tasks, device):
+    """The tasks with their digits and labels on `device`, moved once for the run."""
+    fields = ("x_train", "y_train", "x_test", "y_test")
+    return [dataclasses.replace(task, **{name: getattr(task, name).to(device)
+                                         for name in fields}) for task in tasks]
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def in_workers(settings, n_jobs=None, wrap=None):
+    """Yield (i, `Result` of settings[i]) as the runs finish in worker processes: one
+    per CPU core, each on one thread, or one process on a GPU. `wrap(Learner)`, if
+    given, replaces each learner class."""
+    wrap = wrap or (lambda Learner: Learner)
+    on_gpu = any(s["device"] == "cuda" for s in settings)
+    calls = [{"settings": s, "progress": False, "threads": 1,
+              "Learner": wrap(learner_class(s["method"]))} for s in settings]
+    return as_completed(run, calls, n_jobs or (1 if on_gpu else None))
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def experiments(requests, n_jobs=None, cache=True, wrap=None):
+    """The `Result` of each request (a dict of `settings_for` arguments), in order.
+
+    Cached results are read back; the others run in worker processes (`in_workers`)
+    and are cached as each finishes. With `cache=False`, or a `wrap` of the learners
+    (whose runs are not the method's), every request runs and nothing is cached.
+    """
+    settings = [settings_for(**request) for request in requests]
+    if wrap or not cache:
+        done = dict(in_workers(settings, n_jobs, wrap))
+        return [done[i] for i in range(len(settings))]
+    missing = list({cache_path(s): s for s in settings if cached(s) is None}.values())
+    for _, result in in_workers(missing, n_jobs):
+        store(result)
+    return [cached(s) for s in settings]
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
+               cache=True, **options):
+    """The `Result` of one experiment, run in this process on every thread, from the
+    cache when it was already run."""
+    settings = settings_for(benchmark=benchmark, method=method, seed=seed, **options)
+    if cache and (result := cached(settings)):
+        return result
+    result = run(settings, progress)
+    return store(result) if cache else result
+
 
 import contextlib
 import hashlib
@@ -15,16 +160,15 @@ from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 import gembook
-from gembook.lifelong_learning import metrics
+from gembook.lifelong_learning import forgetting, learning_accuracy, metrics
 from gembook.sources import data_dir
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 @dataclass
 class Result:
     """What one experiment produced: its settings, R, the seconds it took, GEM's log,
     and the CPU threads it ran on (None on a GPU).
-
-    Defined in Appendix B (running experiments).
     """
     settings: dict
     R: list
@@ -38,17 +182,25 @@ class Result:
         """ACC, BWT and FWT of R (chapter 01, eqs. 2-4)."""
         return metrics(np.array(self.R), convention)
 
+    def row(self):
+        """The five numbers a table of runs shows, the one place they are read off R:
+        ACC, BWT, FWT (eqs. 2-4, paper convention), forgetting (eq. F) and learned
+        (eq. LA), all of chapter 01."""
+        R = np.array(self.R)
+        return {**metrics(R), "forgetting": forgetting(R),
+                "learned": learning_accuracy(R)}
 
+
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def default_device():
     """`$GEMBOOK_DEVICE` ("cpu" or "cuda") if set, else "cuda" when PyTorch sees a GPU.
-
-    Defined in Appendix B (running experiments).
     """
     name = os.environ.get("GEMBOOK_DEVICE") or ("cuda" if torch.cuda.is_available()
                                                 else "cpu")
     return check_device(name)
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def check_device(name):
     """Refuse a device the book cannot run on, saying what to do instead."""
     if name not in ("cpu", "cuda"):
@@ -60,12 +212,11 @@ def check_device(name):
     return name
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 @contextlib.contextmanager
 def on(device, threads=None):
     """Run a block on `device`: on CUDA new tensors go there; on the CPU it uses
     `threads` threads (default: all of PyTorch's, one per core).
-
-    Defined in Appendix B (running experiments).
     """
     if device == "cuda":
         with torch.device(device):
@@ -79,11 +230,13 @@ def on(device, threads=None):
         torch.set_num_threads(before)
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def results_dir():
     """Where results are cached: `$GEMBOOK_RESULTS`, else `results/` in the data dir."""
     return Path(os.environ.get("GEMBOOK_RESULTS") or data_dir() / "results")
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def code_hash():
     """A hash of the package's code: results computed by other code are not reused."""
     digest = hashlib.sha256()
@@ -92,11 +245,10 @@ def code_hash():
     return digest.hexdigest()[:16]
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def cache_path(settings):
-    """The file that caches the result of `settings`, run by this version of the code.
-
-    Defined in Appendix B (running experiments).
-    """
+    """The file that caches the result of `settings`, run by this version of the
+    code."""
     key = json.dumps({**settings, "code": code_hash()}, sort_keys=True)
     return results_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
 
@@ -104,6 +256,7 @@ def cache_path(settings):
 COVERED_BY = {"full": (), "seen": ("full",), "metrics": ("seen", "full")}
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def cached(settings):
     """The cached `Result` of `settings`, or None; an R tested on more answers it."""
     asked = settings["evaluation"]
@@ -114,6 +267,7 @@ def cached(settings):
     return None
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def store(result):
     """Write `result` to its cache file atomically: a reader never sees half of it."""
     path = cache_path(result.settings)
@@ -131,17 +285,20 @@ warnings.filterwarnings("ignore", "A worker stopped while some jobs were given",
                         UserWarning)
 
 
-def numbered(function, i, arguments):
-    """(i, function(*arguments)): a call that says which one it was."""
-    return i, function(*arguments)
+# Defined in Appendix B (notebooks/91_runs.ipynb).
+def numbered(function, i, keywords):
+    """(i, function(**keywords)): a call that says which one it was."""
+    return i, function(**keywords)
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def as_completed(function, arguments, n_jobs=None, desc="runs"):
-    """Yield (i, function(*arguments[i])) as the calls finish, in worker processes.
+    """Yield (i, function(**arguments[i])) as the calls finish, in worker processes;
+    each of `arguments` is a dict of keyword arguments.
 
     `n_jobs` processes (default: one per CPU core), or every worker of the Dask cluster
     that `cluster` or `$GEMBOOK_SCHEDULER` sets; a progress bar counts the finished
-    calls. Defined in Appendix B (running experiments).
+    calls.
     """
     arguments = list(arguments)
     if not arguments:  # nothing to run, no cluster to reach
@@ -161,19 +318,16 @@ TIMEOUT = 5  # seconds to reach a Dask scheduler, and for it to show a worker
 clients = []  # the Dask clients of the `cluster` blocks being run, innermost last
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 class ClusterError(ValueError):
-    """A Dask cluster the runs cannot use; the message names it and what to do.
-
-    Defined in Appendix B (running experiments).
-    """
+    """A Dask cluster the runs cannot use; the message names it and what to do."""
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 @contextlib.contextmanager
 def cluster(address=None):
     """Send the block's runs to the Dask scheduler at `address` (default: the enclosing
     block's, else `$GEMBOOK_SCHEDULER`); yields its client, or None: this machine.
-
-    Defined in Appendix B (running experiments).
     """
     if address is None and clients:
         yield clients[-1]
@@ -194,6 +348,7 @@ def cluster(address=None):
 LOCALLY = "or unset GEMBOOK_SCHEDULER to run on this machine"
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def connect(address):
     """A client of the Dask scheduler at `address`, checked by `check_workers`."""
     try:
@@ -217,11 +372,9 @@ def connect(address):
     return client
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def check_workers(client, address):
-    """Refuse a cluster with no worker, a worker of several threads, or other code.
-
-    Defined in Appendix B (running experiments).
-    """
+    """Refuse a cluster with no worker, a worker of several threads, or other code."""
     start = f"start workers with `dask worker {address} --nthreads 1`"
     try:
         client.wait_for_workers(1, timeout=TIMEOUT)
@@ -253,9 +406,10 @@ INTERFACE = ("a learner has observe(X, y, t), which takes one step on a minibatc
              "returns the logits of X for task t (chapter 06)")
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def imported(method, known=()):
     """The learner class named by `method`, "module:Class", imported and checked for
-    chapter 06's interface. Defined in Appendix B (running experiments)."""
+    chapter 06's interface."""
     module_name, _, name = method.partition(":")
     if not module_name or not name:
         raise ValueError(f"unknown method {method!r}; choose one of {list(known)}, or "
@@ -280,6 +434,7 @@ def imported(method, known=()):
     return Learner
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def keywords(Learner, defaults):
     """The keyword arguments Learner(n_tasks, ...) takes (None: any), refusing a
     constructor that lacks one of `defaults`."""
@@ -294,6 +449,7 @@ def keywords(Learner, defaults):
     return takes
 
 
+# Defined in Appendix B (notebooks/91_runs.ipynb).
 def learner_code(method):
     """A hash of the source file of the module of a learner of your own."""
     module = importlib.import_module(method.partition(":")[0])

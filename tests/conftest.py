@@ -28,6 +28,17 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    """An empty results cache of the test's own, `$GEMBOOK_RESULTS` (a folder of its
+    own in tmp_path), and no scheduler set by the environment: runs are made here."""
+    path = tmp_path / "results"
+    path.mkdir()
+    monkeypatch.setenv("GEMBOOK_RESULTS", str(path))
+    monkeypatch.delenv("GEMBOOK_SCHEDULER", raising=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """The real, verified MNIST digits (default cache; fetched if it is missing)."""

@@ -1,40 +1,12 @@
-"""Chapters 08 and 09's learners, each on tiny streams: what is specific to each one."""
+"""Chapter 08's learners, each on tiny streams: what is specific to each one."""
 
 import pytest
 import torch
 
-from gembook import __main__ as cli
-from gembook.agem import AGEM, ER, project_average
 from gembook.baselines import EWC, Independent, Multimodal
-from gembook.training import LEARNERS, PAPER_SETTINGS, gradient, train
-
-SIZES = (6, 5, 5, 3)  # tiny networks: 6 inputs, two hidden layers of 5, 3 classes
-
-
-def batch(n=4, label=None, seed=0):
-    """A minibatch of n random inputs; labels random, or all `label`."""
-    generator = torch.Generator().manual_seed(seed)
-    X = torch.rand(n, SIZES[0], generator=generator)
-    y = (torch.full((n,), label) if label is not None
-         else torch.randint(0, SIZES[-1], (n,), generator=generator))
-    return X, y
-
-
-def parameters(net):
-    return torch.cat([p.detach().flatten() for p in net.parameters()])
-
-
-def test_every_method_is_registered_with_both_benchmarks_settings():
-    methods = {"single", "independent", "multimodal", "ewc", "gem", "agem", "er"}
-    assert set(LEARNERS) == methods
-    assert {(b, m) for b in ("permutations", "rotations") for m in methods} \
-        <= set(PAPER_SETTINGS)
-
-
-def test_cli_names_every_method_in_its_help():
-    method = next(action for action in cli.parser()._subparsers._actions[1]
-                  .choices["experiment"]._actions if action.dest == "method")
-    assert f"one of {', '.join(sorted(LEARNERS))}, or module:Class" in method.help
+from gembook.runs import defaults, learner_class
+from gembook.training import gradient, train
+from tiny_learners import SIZES, batch, parameters
 
 
 # --- EWC ------------------------------------------------------------------------------
@@ -145,59 +117,8 @@ def test_multimodal_step_leaves_other_input_layers_unchanged():
 
 # --- A-GEM ----------------------------------------------------------------------------
 
-def test_agem_leaves_non_conflicting_gradients_untouched():
-    g, g_ref = torch.tensor([1.0, 2.0, -1.0]), torch.tensor([0.5, 0.1, 0.2])
-    assert project_average(g, g_ref) is g
-    orthogonal = torch.tensor([2.0, -1.0, 0.0])
-    assert project_average(orthogonal, torch.tensor([1.0, 2.0, 5.0])) is orthogonal
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_agem_projection_removes_exactly_the_conflict(seed):
-    generator = torch.Generator().manual_seed(seed)
-    g, g_ref = torch.randn(2, 50, generator=generator, dtype=torch.float64)
-    if g @ g_ref >= 0:
-        g = -g
-    g_tilde = project_average(g, g_ref)
-    assert (g_tilde @ g_ref).abs() <= 1e-12 * g.norm() * g_ref.norm()
-    # what was removed is parallel to g_ref
-    removed = g - g_tilde
-    torch.testing.assert_close(removed, (removed @ g_ref) / (g_ref @ g_ref) * g_ref)
-
-
-def test_agem_reference_gradient_comes_from_past_memories_only(monkeypatch):
-    torch.manual_seed(0)
-    learner = AGEM(3, lr=0.1, n_memories=4, n_reference=6, sizes=SIZES)
-    learner.observe(*batch(label=0), 0)
-    learner.observe(*batch(label=1), 1)
-    seen = []
-    real = learner.memory.sample
-    monkeypatch.setattr(learner.memory, "sample",
-                        lambda t, n: seen.append(real(t, n)) or seen[-1])
-    learner.observe(*batch(label=2), 2)
-    (_, y), = seen
-    assert set(y.tolist()) <= {0, 1} and len(y) == 6
-
 
 # --- experience replay ----------------------------------------------------------------
-
-def test_replay_draws_only_from_past_tasks(monkeypatch):
-    """Each task has its own label: the replayed labels are those of earlier tasks."""
-    torch.manual_seed(0)
-    learner = ER(4, lr=0.1, n_memories=5, n_replay=3, sizes=SIZES)
-    seen = []
-    real = gradient
-    monkeypatch.setattr("gembook.agem.gradient",
-                        lambda net, X, y: seen.append(y.clone()) or real(net, X, y))
-    for t in range(3):
-        for seed in range(3):
-            learner.observe(*batch(label=t, seed=seed), t)
-    for step, y in enumerate(seen):
-        t = step // 3
-        current, replayed = y[:4], y[4:]
-        assert (current == t).all()
-        assert len(replayed) == (3 if t > 0 else 0)
-        assert (replayed < t).all()
 
 
 def test_every_method_trains_on_a_tiny_stream(mnist):
@@ -205,7 +126,7 @@ def test_every_method_trains_on_a_tiny_stream(mnist):
     tasks = make_benchmark("permutations", mnist, n_tasks=2, n_train=20)
     for method in ("independent", "multimodal", "ewc", "agem", "er"):
         torch.manual_seed(0)
-        settings = {k: v for k, v in PAPER_SETTINGS[("permutations", method)].items()}
-        learner = LEARNERS[method](len(tasks), **settings)
+        Learner = learner_class(method)
+        learner = Learner(len(tasks), **defaults(Learner, "permutations"))
         R, _ = train(learner, tasks, progress=False)
         assert R.shape == (3, 2) and ((0 <= R) & (R <= 1)).all()

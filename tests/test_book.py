@@ -5,25 +5,16 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
-import yaml
+from book_pages import CHAPTERS, PAGES, TOC
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def toc_files(entries):
-    for entry in entries:
-        if "file" in entry:
-            yield entry["file"]
-        yield from toc_files(entry.get("chapters", []) + entry.get("parts", []))
 
 
 # The `site` fixture (the website, built once per run) is in conftest.py.
 
 
 def test_every_toc_page_is_built(site):
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"], *toc_files(toc["parts"])]
-    for page in pages:
+    for page in PAGES:
         assert (site / f"{page}.html").is_file(), f"{page} was not built"
 
 
@@ -51,13 +42,11 @@ def article(html):
 
 
 def test_landing_page_links_every_chapter(site):
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    root = toc["root"]
+    root = TOC["root"]
     body = article((site / f"{root}.html").read_text())
     hrefs = re.findall(r'<a class="reference internal" href="([^"#]+)', body)
     linked = {urljoin(root, href).removesuffix(".html") for href in hrefs}
-    chapters = [p for p in toc_files(toc["parts"]) if p.startswith("notebooks/")]
-    missing = [chapter for chapter in chapters if chapter not in linked]
+    missing = [chapter for chapter in CHAPTERS if chapter not in linked]
     assert not missing, f"the landing page's list of chapters does not link {missing}"
 
 

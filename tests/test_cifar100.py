@@ -1,28 +1,26 @@
-"""CIFAR-100: the download's checks (Appendix A), and chapter 12's split, network,
-masks and GEM's memory gradients under batch norm. No test touches the network:
-downloads are served from local files and offline machines are simulated."""
+"""CIFAR-100: what Appendix A adds to pooch and torchvision, and chapter 12's split,
+network, masks and GEM's memory gradients under batch norm. No test touches the network:
+downloads are faked in pooch's form and offline machines are simulated."""
 
 import copy
 import hashlib
 import io
-import os
 import pickle
 import socket
 import tarfile
 import threading
 import time
-import urllib.request
-import warnings
+from pathlib import Path
 
 import numpy as np
+import pooch
 import pytest
+import requests
 import torch
 from tolerances import float32_atol
 from torch.nn import functional as F
 
 from gembook import cifar100 as c
-from gembook import sources as src
-from gembook.data import scale
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -56,15 +54,20 @@ def md5(data):
     return hashlib.md5(data).hexdigest()
 
 
-@pytest.fixture
-def served(tmp_path):
-    """Write bytes to a local file and return its file: URL (a download, no network)."""
-    def serve(data, name="served.tar.gz"):
-        path = tmp_path / "server" / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(data)
-        return path.as_uri()
-    return serve
+URL = "https://example.org/cifar-100-python.tar.gz"
+
+
+def serving(data, error=None):
+    """A downloader in pooch's form that writes `data`, then raises `error` if any."""
+    def download(url, output_file, pooch):
+        Path(output_file).write_bytes(data)
+        if error is not None:
+            raise error
+    return download
+
+
+def forbidden(url, output_file, pooch):
+    pytest.fail("a download was started although the cache is good")
 
 
 def leftovers(folder):
@@ -73,98 +76,115 @@ def leftovers(folder):
 
 # --- download, cache and refusal --------------------------------------------------
 
-def test_a_verified_download_is_read_and_cached(tmp_path, served):
+def test_a_verified_download_is_read_and_cached(tmp_path):
     data = archive_bytes()
     folder = tmp_path / "cache"
-    cifar, source = src.fetch_cifar100(folder, url=served(data), md5=md5(data))
+    cifar, source = c.fetch_cifar100(folder, url=URL, md5=md5(data),
+                                       downloader=serving(data))
     x, y = fake_arrays()["train"]
+    assert source == URL
     assert cifar.x_train.shape == (40, 3, 32, 32) and cifar.x_train.dtype == np.uint8
     assert np.array_equal(cifar.x_train.reshape(40, -1), x)
     assert cifar.y_train.tolist() == y and cifar.y_test.shape == (12,)
-    assert leftovers(folder) == [src.CIFAR100_FILE]  # no .part file
-    again, source = src.fetch_cifar100(folder, url="file:///nonexistent", md5=md5(data))
-    assert source.startswith("the cache") and np.array_equal(again.x_test, cifar.x_test)
+    assert leftovers(folder) == [c.CIFAR100_FILE]  # no temporary file
+    again, source = c.fetch_cifar100(folder, url=URL, md5=md5(data),
+                                       downloader=forbidden)
+    assert source == f"the cache {folder / c.CIFAR100_FILE}"
+    assert np.array_equal(again.x_test, cifar.x_test)
 
 
-def test_a_partial_download_is_refused_and_nothing_is_left(tmp_path, served):
+def test_a_partial_download_is_refused_and_nothing_is_left(tmp_path):
     data = archive_bytes()
     folder = tmp_path / "cache"
-    with pytest.raises(src.CIFAR100Unavailable, match="MD5") as caught:
-        src.fetch_cifar100(folder, url=served(data[:len(data) // 2]), md5=md5(data))
-    assert "save it as" in str(caught.value)  # says what the reader can do
+    with pytest.raises(c.CIFAR100Unavailable, match="MD5") as caught:
+        c.fetch_cifar100(folder, url=URL, md5=md5(data),
+                           downloader=serving(data[:len(data) // 2]))
+    assert f"download {URL} (MD5 {md5(data)})" in str(caught.value)
+    assert f"save it as {folder / c.CIFAR100_FILE}" in str(caught.value)
     assert caught.value.reason == "its download or its check failed"
     assert leftovers(folder) == []
 
 
-def test_without_download_only_the_cache_is_read(tmp_path, served):
+@pytest.mark.parametrize("error, reason", [
+    (requests.ConnectionError("Connection broken: reset midway"),
+     "example.org cannot be reached from this machine"),
+    (requests.ReadTimeout("read timeout=30"),
+     "example.org cannot be reached from this machine"),
+    (requests.HTTPError("404 Client Error: Not Found"),
+     "its download or its check failed"),
+])
+def test_a_download_that_fails_midway_leaves_nothing(tmp_path, error, reason):
+    data = archive_bytes()
+    with pytest.raises(c.CIFAR100Unavailable, match=str(error)) as caught:
+        c.fetch_cifar100(tmp_path, url=URL, md5=md5(data),
+                           downloader=serving(data[:100], error))
+    assert caught.value.reason == reason
+    assert leftovers(tmp_path) == []
+
+
+def test_without_download_only_the_cache_is_read(tmp_path):
     data = archive_bytes()
     folder = tmp_path / "cache"
-    url = served(data)
-    asked = "no download was asked"
-    with pytest.raises(src.CIFAR100Unavailable, match=asked) as caught:
-        src.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
-    assert "without a GPU" in caught.value.reason and leftovers(folder) == []
-    src.fetch_cifar100(folder, url=url, md5=md5(data))  # downloads into the cache
-    cifar, source = src.fetch_cifar100(folder, url=url, md5=md5(data), download=False)
+    with pytest.raises(c.CIFAR100Unavailable, match="no download was asked") as caught:
+        c.fetch_cifar100(folder, url=URL, md5=md5(data), download=False,
+                           downloader=forbidden)
+    assert caught.value.reason == (
+        "it is not in the cache and, without a GPU for the full run, the chapter does "
+        "not download it")
+    assert leftovers(folder) == []
+    c.fetch_cifar100(folder, url=URL, md5=md5(data), downloader=serving(data))
+    cifar, source = c.fetch_cifar100(folder, url=URL, md5=md5(data), download=False)
     assert source.startswith("the cache") and cifar.x_train.shape[0] == 40
     _, real, sentence = c.cifar100_or_generated(tmp_path / "empty", download=False)
     assert not real and "does not download it" in sentence
 
 
-def test_the_real_checksum_refuses_a_fake(tmp_path, served):
-    folder = tmp_path / "cache"
-    with pytest.raises(src.CIFAR100Unavailable, match=src.CIFAR100_MD5):
-        src.fetch_cifar100(folder, url=served(archive_bytes()))
-    assert leftovers(folder) == []
-
-
-def test_a_download_broken_midway_leaves_nothing(tmp_path, monkeypatch):
-    class Broken(io.BytesIO):
-        def read(self, n=-1):
-            if self.tell():
-                raise ConnectionResetError("connection reset midway")
-            return super().read(100)
-
-        def __enter__(self):
-            return self
-
-    monkeypatch.setattr(urllib.request, "urlopen",
-                        lambda url, timeout: Broken(archive_bytes()))
-    with pytest.raises(src.CIFAR100Unavailable, match="reset midway"):
-        src.fetch_cifar100(tmp_path, url="file:///anything", md5="0" * 32)
+def test_the_published_checksum_refuses_a_fake(tmp_path):
+    with pytest.raises(c.CIFAR100Unavailable, match=c.CIFAR100_MD5):
+        c.fetch_cifar100(tmp_path, downloader=serving(archive_bytes()))
     assert leftovers(tmp_path) == []
 
 
-def test_a_corrupt_cache_is_deleted_and_fetched_again(tmp_path, served):
+def test_a_corrupt_cache_is_reported_never_read_and_replaced(tmp_path):
     data, folder = archive_bytes(), tmp_path / "cache"
     folder.mkdir()
-    (folder / src.CIFAR100_FILE).write_bytes(data[:100])
-    with pytest.warns(UserWarning, match="checksum"):
-        cifar, source = src.fetch_cifar100(folder, url=served(data), md5=md5(data))
-    assert source.startswith("file:") and len(cifar.y_train) == 40
-    # and if the download fails too, the corrupt file is gone rather than trusted
-    (folder / src.CIFAR100_FILE).write_bytes(data[:100])
-    with pytest.warns(UserWarning), pytest.raises(src.CIFAR100Unavailable):
-        src.fetch_cifar100(folder, url=served(b"not an archive", "bad"), md5=md5(data))
-    assert leftovers(folder) == []
+    archive = folder / c.CIFAR100_FILE
+    archive.write_bytes(data[:100])
+    with pytest.warns(UserWarning, match="does not have CIFAR-100's MD5"), \
+            pytest.raises(c.CIFAR100Unavailable):
+        c.fetch_cifar100(folder, url=URL, md5=md5(data),
+                           downloader=serving(b"not an archive"))
+    assert archive.read_bytes() == data[:100]  # kept as it was: a failed download
+    with pytest.raises(c.CIFAR100Unavailable, match="no download was asked"):
+        c.fetch_cifar100(folder, url=URL, md5=md5(data), download=False)
+    with pytest.warns(UserWarning, match="MD5"):
+        cifar, source = c.fetch_cifar100(folder, url=URL, md5=md5(data),
+                                           downloader=serving(data))
+    assert source == URL and len(cifar.y_train) == 40
+    assert leftovers(folder) == [c.CIFAR100_FILE]
 
 
-def test_an_archive_with_other_objects_is_refused(tmp_path, served):
+def test_an_archive_with_other_objects_is_refused(tmp_path):
+    """torchvision would `pickle.load` this archive and call `print`; the book refuses."""
     payload = pickle.dumps({"data": print, "fine_labels": []})
     data = archive_bytes(payloads={"train": payload, "test": payload})
-    refused = "refusing to load builtins.print"
-    with pytest.raises(src.CIFAR100Unavailable, match=refused):
-        src.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
+    with pytest.raises(c.CIFAR100Unavailable,
+                       match="refusing to load builtins.print") as caught:
+        c.fetch_cifar100(tmp_path, url=URL, md5=md5(data), downloader=serving(data))
+    assert caught.value.reason == "its download or its check failed"
 
 
-def test_stale_part_files_are_removed(tmp_path, served):
-    old, fresh = tmp_path / "cifar-100.old.part", tmp_path / "cifar-100.new.part"
-    old.write_bytes(b"x")
-    fresh.write_bytes(b"x")
-    os.utime(old, (time.time() - 7200,) * 2)
-    data = archive_bytes()
-    src.fetch_cifar100(tmp_path, url=served(data), md5=md5(data))
-    assert not old.exists() and fresh.exists()
+def test_the_default_download_is_pooch_http_with_the_timeout(tmp_path, monkeypatch):
+    data, calls = archive_bytes(), []
+
+    def http(self, url, output_file, pooch):
+        calls.append(("download", url, self.kwargs))
+        Path(output_file).write_bytes(data)
+
+    monkeypatch.setattr(c, "check_host", lambda *args: calls.append(("check", *args)))
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", http)
+    c.fetch_cifar100(tmp_path, url=URL, md5=md5(data), timeout=0.5)
+    assert calls == [("check", URL, 0.5), ("download", URL, {"timeout": (0.5, 30)})]
 
 
 # --- offline: fast, and said plainly ------------------------------------------------
@@ -199,10 +219,11 @@ def test_offline_fallback_is_fast_and_says_so(tmp_path, hanging_dns):
 
 def test_an_unknown_host_fails_fast(tmp_path):
     start = time.perf_counter()
-    with pytest.raises(src.CIFAR100Unavailable) as caught:
-        src.fetch_cifar100(tmp_path, url="https://cifar.invalid/x.tar.gz", timeout=2)
+    with pytest.raises(c.CIFAR100Unavailable) as caught:
+        c.fetch_cifar100(tmp_path, url="https://cifar.invalid/x.tar.gz", timeout=2)
     assert time.perf_counter() - start < 10
     assert caught.value.reason == "cifar.invalid cannot be reached from this machine"
+    assert leftovers(tmp_path) == []
 
 
 def test_generated_images_are_seeded():

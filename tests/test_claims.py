@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from gembook import claims
-from gembook.claims import (REALISATIONS, claim, distinct, environment, gather,
+from gembook.claims import (claim, distinct, environment, gather,
                             in_spreads, margin_of, margin_table, read_ledger,
                             realisations_report, spread)
 

@@ -4,20 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from book_pages import BRANCH, CHAPTERS, REPOSITORY, colab_url
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-URL = CONFIG["repository"]["url"].rstrip("/")
-BRANCH = CONFIG["repository"]["branch"]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-def toc_files(entries):
-    for entry in entries:
-        if "file" in entry:
-            yield entry["file"]
-        yield from toc_files(entry.get("chapters", []) + entry.get("parts", []))
 
 
 def cells(path):
@@ -25,18 +15,14 @@ def cells(path):
 
 
 def test_every_notebook_is_in_the_toc_and_back():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    listed = {f for f in toc_files(toc["parts"]) if f.startswith("notebooks/")}
-    assert listed == {f"notebooks/{p.stem}" for p in NOTEBOOKS}
+    assert set(CHAPTERS) == {f"notebooks/{p.stem}" for p in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_cell_is_title_and_colab_badge(path):
     first = cells(path)[0]
     text = "".join(first["source"])
-    owner_repo = URL.removeprefix("https://github.com/")
-    badge = (f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/"
-             f"notebooks/{path.name}")
+    badge = colab_url(f"notebooks/{path.name}")
     assert first["cell_type"] == "markdown" and text.startswith("# ")
     assert f"({badge})" in text, f"{path.name}: badge should link to {badge}"
 
@@ -46,7 +32,7 @@ def test_first_code_cell_installs_only_in_colab(path):
     code = next(c for c in cells(path) if c["cell_type"] == "code")
     text = "".join(code["source"])
     assert 'if "google.colab" in sys.modules:' in text
-    assert f"gembook @ git+{URL}@{BRANCH}" in text
+    assert f"gembook @ git+{REPOSITORY}@{BRANCH}" in text
     assert "quadprog" in text
     install = text[text.index("subprocess.run("):text.index("check=True)")]
     assert "torch" not in install, "Colab brings its own torch: don't reinstall it"

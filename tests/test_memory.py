@@ -146,3 +146,9 @@ def test_smallest_valid_memory():
     for i in range(4):
         mem.add(0, *examples(i, i + 1))
         assert mem.y[0].tolist() == [i] and mem.size(0) == 1
+
+
+@pytest.mark.parametrize("args", [(3, 2.5, 6), (3, 2, 0), (True, 2, 6)])
+def test_memory_refuses_non_integer_or_empty_sizes(args):
+    with pytest.raises(ValueError, match="positive"):
+        EpisodicMemory(*args)

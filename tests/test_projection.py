@@ -1,17 +1,39 @@
 """Unit tests of gembook.projection: GEM's dual QP and the projection of g.
 
-`project` is checked against an independent solver of the same dual (NNLS on the
-Cholesky form, refined on its active set and certified by the KKT conditions) on
+`project` is checked against an independent solver of the same dual (`reference`: NNLS
+on the Cholesky form, refined on its active set and certified by the KKT conditions) on
 more than 1000 seeded cases, random and degenerate, with gamma = 0 and 0.5.
+
+And on problems that hypothesis generates: 1 to 20 past tasks mixing every degeneracy
+GEM can meet (the same rows as the seeded cases': duplicate and zero rows, nearly
+parallel rows, a row equal to -g), with row and g scales anywhere in 1e-8 .. 1e8. The
+property: `project` returns a finite g~ of g's shape and dtype that meets every
+constraint up to the documented slack (chapter 05)
+
+    <g~, g_k> >= -(eps s v_k + TOL (||g_k|| size + dual)),
+
+with v the dual solution (solved independently, by NNLS), s the mean squared row
+norm, `size` the largest term that g~ = g + sum_k v_k g_k adds up and `dual` the
+largest term of the dual's KKT residual P v + q (what rounding leaves of both).
+Where rows differ by many orders of magnitude, a small row is thus protected only up
+to the precision of the largest (the chapter: "such a task is protected less
+exactly"). Otherwise `project` raises a ValueError that says what was wrong; it
+never returns NaN.
 """
+
+import math
+import sys
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.linalg import cho_factor, cho_solve, cholesky, solve_triangular
 from scipy.optimize import nnls
 
-from gembook.projection import dual_qp, project, violations
+from gembook.projection import dual_qp, gem_step, project, violations
 
 EPS = 1e-3  # project's default diagonal term, relative to s
 GAMMAS = (0.0, 0.5)
@@ -26,20 +48,28 @@ GAMMAS = (0.0, 0.5)
 # sign of q, gamma or eps makes (see test_tolerance_detects_wrong_solutions).
 TOL = 1e-9
 
+# The generated problems' rounding of g~, relative, by dtype.
+ROUNDING = {torch.float64: TOL, torch.float32: 1e-4}
+SETTINGS = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # --- the independent reference solver -------------------------------------------
 
 
-def reference(g, G, gamma, eps=EPS):
+def reference(g, G, gamma, eps=EPS, polish=True):
     """g~, v and s of GEM's dual QP, solved without quadprog.
 
     With P0 = G G'/s + eps I and q0 = G g/s (same minimiser as P, q: the
     objective is divided by s > 0), v = gamma + w, P0 = L L':
     1/2 v'P0 v + q0'v = 1/2 ||L'w - b||^2 + const, b = -L^-1 (P0 gamma 1 + q0),
-    so w = NNLS(L', b). w is then recomputed exactly on its free set and the
-    KKT conditions are checked, so a wrong reference fails loudly.
+    so w = NNLS(L', b). With `polish`, w is then recomputed exactly on its free set
+    and the KKT conditions are checked to 1e-10, so a wrong reference fails loudly.
+    Without, NNLS's own w is checked to 1e-6 only: the generated problems' many
+    nearly identical rows at scales far apart are too much for the strict check,
+    and the loose one still catches a wrong v.
     """
     t = G.shape[0]
     s = float((G**2).sum()) / t or 1.0  # mean squared row norm; 1 if G = 0
@@ -48,20 +78,55 @@ def reference(g, G, gamma, eps=EPS):
     L = cholesky(P0, lower=True)
     w, _ = nnls(L.T, -solve_triangular(L, c, lower=True))
     free = w > 0
-    if free.any():  # polish: the exact minimiser on the free set
+    if polish and free.any():  # the exact minimiser on the free set
         exact = np.zeros(t)
         exact[free] = cho_solve(cho_factor(P0[np.ix_(free, free)]), -c[free])
         if (exact[free] > 0).all():
             w = exact
     lam = P0 @ w + c  # KKT: lam >= 0, and lam = 0 where w > 0
     size = np.abs(P0).max() * np.abs(w).sum() + np.abs(c).max() + 1e-300
-    assert lam.min() >= -1e-10 * size, "reference: KKT multiplier negative"
-    assert np.abs(lam[w > 0]).max(initial=0) <= 1e-10 * size, "reference: KKT"
+    kkt = 1e-10 if polish else 1e-6
+    assert lam.min() >= -kkt * size, "reference: KKT multiplier negative"
+    assert np.abs(lam[w > 0]).max(initial=0) <= kkt * size, "reference: KKT"
     v = gamma + w
     return g + v @ G, v, s
 
 
+# --- the degenerate rows GEM can meet ---------------------------------------------
+
+ROW_KINDS = ("random", "zero", "copy", "scaled copy", "nearly parallel", "minus g")
+
+
+def row(kind, k, g, G, rng, scale=1.0):
+    """Row k of G, of the given kind, built from g and the rows before it."""
+    earlier = G[rng.integers(k)] if k else rng.standard_normal(len(g))
+    if kind == "zero":
+        return np.zeros(len(g))
+    if kind == "copy":
+        return earlier.copy()
+    if kind == "scaled copy":
+        return earlier * scale
+    if kind == "nearly parallel":
+        return earlier + 1e-8 * np.linalg.norm(earlier) * rng.standard_normal(len(g))
+    if kind == "minus g":
+        return -g * scale
+    return rng.standard_normal(len(g)) * scale
+
+
+def rows(kinds, scales, g, rng):
+    """G: row k of kind kinds[k] (ROW_KINDS) and scale scales[k], built in order."""
+    G = np.zeros((len(kinds), len(g)))
+    for k, (kind, scale) in enumerate(zip(kinds, scales)):
+        G[k] = row(kind, k, g, G, rng, scale)
+    return G
+
+
 # --- seeded cases -----------------------------------------------------------------
+
+
+def _against(rng, g, G):
+    """g against a random mix of the rows, plus noise."""
+    return -rng.random(len(G)) @ G / np.sqrt(len(G)) + 0.3 * g
 
 
 def _random(rng, t=None, p=None):
@@ -70,40 +135,44 @@ def _random(rng, t=None, p=None):
     p = int(rng.integers(2, 301)) if p is None else p
     G = rng.standard_normal((t, p)) * np.exp(rng.standard_normal((t, 1)))
     g = rng.standard_normal(p)
-    if rng.random() < 0.5:  # g against a random mix of the rows, plus noise
-        g = -rng.random(t) @ G / np.sqrt(t) + 0.3 * g
+    if rng.random() < 0.5:
+        g = _against(rng, g, G)
+    return g, G
+
+
+def _of_kinds(rng, kinds, against=True):
+    """Rows of the given kinds, of varied norms as _random's; g often against them."""
+    g = rng.standard_normal(int(rng.integers(2, 301)))
+    G = rows(kinds, np.exp(rng.standard_normal(len(kinds))), g, rng)
+    if against and rng.random() < 0.5:
+        g = _against(rng, g, G)
     return g, G
 
 
 def _duplicate_rows(rng):
-    g, base = _random(rng, t=int(rng.integers(1, 8)))
-    idx = rng.integers(0, len(base), size=int(rng.integers(len(base) + 1, 21)))
-    G = base[idx]
-    if rng.random() < 0.5:  # positive multiples of the same row
-        G = G * rng.uniform(0.5, 2.0, size=(len(G), 1))
-    return g, G
+    """A few random rows, then copies of them (half the time positive multiples)."""
+    n = int(rng.integers(1, 8))
+    copy = "scaled copy" if rng.random() < 0.5 else "copy"
+    return _of_kinds(rng, ["random"] * n + [copy] * int(rng.integers(1, 21 - n)))
 
 
 def _zero_rows(rng):
-    g, G = _random(rng)
-    if rng.random() < 0.2:
-        return g, np.zeros_like(G)  # all rows zero: s falls back to 1
-    G[rng.random(len(G)) < 0.5] = 0.0
-    return g, G
+    """Half the rows zero; now and then all of them (s falls back to 1)."""
+    share = 1.0 if rng.random() < 0.2 else 0.5
+    return _of_kinds(rng, ["zero" if rng.random() < share else "random"
+                           for _ in range(int(rng.integers(1, 21)))])
 
 
 def _nearly_parallel(rng):
-    g, G = _random(rng)
-    G = G[:1] + 1e-8 * rng.standard_normal(G.shape)
-    if rng.random() < 0.5:
-        g = -G[0] + 0.5 * rng.standard_normal(G.shape[1])  # a clear conflict
-    return g, G
+    """Rows within about 1e-8 of each other's direction."""
+    return _of_kinds(rng, ["random"] + ["nearly parallel"] * int(rng.integers(0, 20)))
 
 
 def _row_is_minus_g(rng):
-    g, G = _random(rng)
-    G[rng.integers(0, len(G))] = -g
-    return g, G
+    """One row a positive multiple of -g, the others random."""
+    kinds = ["random"] * int(rng.integers(1, 21))
+    kinds[rng.integers(len(kinds))] = "minus g"
+    return _of_kinds(rng, kinds, against=False)
 
 
 def _inside_cone(rng):
@@ -158,6 +227,60 @@ def _project(g, G, gamma):
 
 def _scale(g, G, gamma):
     return np.linalg.norm(g) + gamma * np.linalg.norm(G)
+
+
+# --- generated problems (hypothesis) ------------------------------------------------
+
+
+@st.composite
+def problems(draw):
+    """(g, G): t in 1..20 rows of mixed kinds, scales 1e-8 .. 1e8, p in 1..40."""
+    t, p = draw(st.integers(1, 20)), draw(st.integers(1, 40))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    powers = st.integers(-8, 8).map(lambda e: 10.0**e)
+    kinds = draw(st.lists(st.sampled_from(ROW_KINDS), min_size=t, max_size=t))
+    scales = draw(st.lists(powers, min_size=t, max_size=t))
+    g = rng.standard_normal(p) * draw(powers)
+    G = rows(kinds, scales, g, rng)
+    if draw(st.booleans()):  # g against a mix of the rows: the projection must act
+        g = -rng.random(t) @ G + 1e-3 * g
+    return g, G
+
+
+MAGNITUDES = [0.0] + [s * 10.0**e for e in (-8, -3, 0, 3, 8) for s in (1, -1)]
+
+
+@st.composite
+def small_exact_problems(draw):
+    """(g, G) with t in 1..20, p in 1..5, every entry 0 or +-1e-8 .. 1e8."""
+    t, p = draw(st.integers(1, 20)), draw(st.integers(1, 5))
+    entries = st.sampled_from(MAGNITUDES)
+    return (draw(arrays(np.float64, p, elements=entries)),
+            draw(arrays(np.float64, (t, p), elements=entries)))
+
+
+def check(g, G, gamma, dtype=torch.float64):
+    """`project` meets the property above on (g, G), or raises a clear ValueError."""
+    try:
+        got = project(torch.from_numpy(g).to(dtype), torch.from_numpy(G).to(dtype),
+                      gamma)
+    except ValueError as error:
+        assert "overflows" in str(error) or "non-finite" in str(error), error
+        return None
+    assert got.dtype == dtype and got.shape == g.shape
+    assert torch.isfinite(got).all(), "project returned inf or NaN"
+    _, v, s = reference(g, G, gamma, polish=False)
+    row_norms = np.linalg.norm(G, axis=1)
+    size = np.linalg.norm(g) + v @ row_norms
+    P, q = G @ G.T + EPS * s * np.eye(len(G)), G @ g
+    dual = np.abs(q).max() + np.abs(P).max() * v.sum()
+    allow = EPS * s * v + ROUNDING[dtype] * (row_norms * size + dual)
+    inner = G @ got.double().numpy()
+    worst = np.argmin(inner + allow)
+    assert (inner >= -allow).all(), (
+        f"constraint {worst} violated: <g~, g_k> = {inner[worst]:.3g}, "
+        f"allowed down to {-allow[worst]:.3g} (v_k = {v[worst]:.3g}, s = {s:.3g})")
+    return got
 
 
 # --- against the reference --------------------------------------------------------
@@ -291,6 +414,56 @@ def test_dual_qp_matrices():
         assert np.allclose(q, G @ g, rtol=1e-12, atol=1e-12 * s), f"case {i}"
 
 
+# --- the property on generated problems ----------------------------------------------
+
+
+@SETTINGS
+@given(problem=problems(), gamma=st.sampled_from([0.0, 0.5]))
+def test_constraints_hold_on_mixed_problems(problem, gamma):
+    check(*problem, gamma)
+
+
+@settings(SETTINGS, max_examples=200)
+@given(problem=small_exact_problems(), gamma=st.sampled_from([0.0, 0.5]))
+@example(problem=(np.array([1e8, -1e-8]), np.array([[1e-8, 1e8], [-1e8, 1e-8]])),
+         gamma=0.0)
+def test_constraints_hold_on_exact_extremes(problem, gamma):
+    check(*problem, gamma)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(problem=problems(), gamma=st.sampled_from([0.0, 0.5]))
+def test_float32_constraints_hold(problem, gamma):
+    """float32 in, float32 out, the same constraints up to float32 rounding."""
+    g, G = problem
+    assume(np.abs(G).max(initial=0) < 1e8 and np.abs(g).max() < 1e8)
+    g32, G32 = (x.astype(np.float32).astype(np.float64) for x in (g, G))
+    check(g32, G32, gamma, torch.float32)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(problem=problems(), power=st.integers(10, 40),
+       gamma=st.sampled_from([0.0, 0.5]))
+def test_huge_float32_gradients_raise_or_hold(problem, power, gamma):
+    """Rows up to 1e48 in float32 (G G' overflows): a ValueError, or a valid g~."""
+    g, G = problem
+    G = np.clip(G / max(np.abs(G).max(), 1e-300) * 10.0**power, -3e38, 3e38)
+    G32 = G.astype(np.float32).astype(np.float64)
+    g32 = g.astype(np.float32).astype(np.float64)
+    check(g32, G32, gamma, torch.float32)
+
+
+def test_the_check_rejects_an_unprojected_g(monkeypatch):
+    """The tolerance has teeth: g itself fails where it violates a constraint."""
+    this = sys.modules[__name__]
+
+    g, G = np.array([1.2, -0.6]), np.array([[1.0, 0.3], [0.2, 1.0]])
+    check(g, G, 0.0)
+    monkeypatch.setattr(this, "project", lambda g, G, gamma: g.clone())
+    with pytest.raises(AssertionError, match="constraint 1 violated"):
+        check(g, G, 0.0)
+
+
 # --- violations, input checks, dtypes ---------------------------------------------
 
 
@@ -333,3 +506,50 @@ def test_float32_in_float32_out():
             assert got.dtype == torch.float32 and got.shape == (len(g),)
             err = np.linalg.norm(got.double().numpy() - _project(g, G, gamma))
             assert err <= 1e-3 * _scale(g, G, gamma), f"case {i}: {err:.3g}"
+
+
+def test_overflow_is_a_value_error_not_nan():
+    """float32 rows of norm 1e20: G G' overflows; a ValueError names it."""
+    G = torch.full((3, 50), 1e20)
+    G[1] *= -1
+    with pytest.raises(ValueError, match="too large to project: G G' overflows "
+                                         "torch.float32; lower the learning rate"):
+        project(torch.ones(50), G)
+
+
+def test_no_past_task_returns_g():
+    """t = 0: nothing to protect, g unchanged (a copy)."""
+    g = torch.randn(7, dtype=torch.float64)
+    got = project(g, torch.zeros(0, 7, dtype=torch.float64))
+    assert torch.equal(got, g) and got is not g
+
+
+@pytest.mark.parametrize("g, G, message", [
+    (torch.ones(5), torch.ones(2, 6), r"g must be a vector \(p,\) and G a matrix "
+                                      r"\(t, p\), got g of shape \(5,\) and G of "
+                                      r"shape \(2, 6\)"),
+    (torch.ones(5), torch.ones(5), r"G of shape \(5,\)"),
+    (torch.ones(1, 5), torch.ones(2, 5), r"g of shape \(1, 5\)"),
+    (torch.ones(5, dtype=torch.long), torch.ones(2, 5),
+     "g and G must be floating point, got torch.int64 and torch.float32"),
+])
+def test_bad_shapes_and_dtypes(g, G, message):
+    with pytest.raises(ValueError, match=message):
+        project(g, G)
+
+
+@pytest.mark.parametrize("gamma, eps", [(-0.5, 1e-3), (math.nan, 1e-3),
+                                        (math.inf, 1e-3), (0.5, 0.0), (0.5, -1e-3),
+                                        (0.5, math.nan)])
+def test_bad_margin_or_diagonal(gamma, eps):
+    with pytest.raises(ValueError, match=f"need a margin gamma >= 0 and a diagonal "
+                                         f"term eps > 0, got gamma={gamma} and "
+                                         f"eps={eps}"):
+        project(torch.ones(3), -torch.ones(2, 3), gamma, eps)
+
+
+def test_gem_step_keeps_a_gradient_that_violates_nothing():
+    G = torch.eye(2, dtype=torch.float64)
+    g = torch.tensor([0.5, 1.0], dtype=torch.float64)
+    step, n_violated = gem_step(g, G, gamma=0.5)
+    assert step is g and n_violated == 0

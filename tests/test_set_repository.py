@@ -19,9 +19,10 @@ FORK, FORK_BRANCH = "https://github.com/someone-else/gem-book-fork", "colab/try-
 
 @pytest.fixture
 def tree(tmp_path):
-    """A copy of what the tool reads and writes, and tests/test_colab.py to check it."""
-    for name in ("tools/set_repository.py", "tests/test_colab.py", "_config.yml",
-                 "_toc.yml", *(f"notebooks/{p.name}" for p in
+    """A copy of what the tool reads and writes, and tests/test_colab.py (with the
+    helper module it imports) to check it."""
+    for name in ("tools/set_repository.py", "tests/test_colab.py", "tests/book_pages.py",
+                 "_config.yml", "_toc.yml", *(f"notebooks/{p.name}" for p in
                                (ROOT / "notebooks").glob("*.ipynb"))):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes((ROOT / name).read_bytes())

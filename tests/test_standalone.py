@@ -50,11 +50,10 @@ def stderr_of(notebook):
 
 
 @pytest.mark.parametrize("path", chapters())
-def test_chapter_runs_alone(path, tmp_path, monkeypatch):
-    work, results = tmp_path / "work", tmp_path / "results"
+def test_chapter_runs_alone(path, tmp_path, results, monkeypatch):
+    work = tmp_path / "work"
     work.mkdir()
     shutil.copy(path, work)
-    monkeypatch.setenv("GEMBOOK_RESULTS", str(results))
     monkeypatch.setenv("TQDM_DISABLE", "1")
     notebook = nbformat.read(work / path.name, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(WHERE))

@@ -6,22 +6,19 @@ import matplotlib
 import numpy as np
 import pytest
 
-import gembook.agem  # noqa: F401  (registers replay)
-from gembook import training
+from gembook import runs
 from gembook.data import make_benchmark
 from gembook.sweeps import (log_per_task, mean_angle, plot_sweep, projected_share,
-                            steps_after_first_task, sweep)
-from gembook.runs import Result
-from gembook.training import settings_for
+                            steps_after_first_task, sweep_table)
+from gembook.runs import Result, experiments, settings_for
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture
-def small_mnist(tmp_path, monkeypatch, mnist):
-    monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path))
-    monkeypatch.setattr(training, "make_benchmark",
+def small_mnist(results, monkeypatch, mnist):
+    monkeypatch.setattr(runs, "make_benchmark",
                         lambda name, **kw: make_benchmark(name, mnist, **kw))
 
 
@@ -41,20 +38,24 @@ def test_projected_share_is_nan_for_a_method_that_never_projects():
 
 def test_sweep_runs_each_point_once_and_reads_it_back(small_mnist, monkeypatch):
     options = dict(n_tasks=3, n_train=30)
-    table = sweep(["permutations"], ["gem", "er"], "n_memories", [4, 8], **options)
+    requests = [{"benchmark": "permutations", "method": method, "n_memories": n,
+                 "evaluation": "metrics", **options}
+                for method in ("gem", "er") for n in (4, 8)]
+    table = sweep_table(experiments(requests), "n_memories")
     assert list(table["method"]) == ["gem", "gem", "er", "er"]
     assert list(table["n_memories"]) == [4, 8, 4, 8]
     assert table[["ACC", "FWT"]].notna().all().all()
     assert (table["projected"].iloc[:2].between(0, 1)).all()
     assert table["projected"].iloc[2:].isna().all()
-    monkeypatch.setattr(training, "run", lambda *a, **k: pytest.fail("ran again"))
-    again = sweep(["permutations"], ["gem", "er"], "n_memories", [4, 8], **options)
+    monkeypatch.setattr(runs, "run", lambda *a, **k: pytest.fail("ran again"))
+    again = sweep_table(experiments(requests), "n_memories")
     assert again.drop(columns="train (s)").equals(table.drop(columns="train (s)"))
 
 
 def test_sweep_refuses_a_setting_the_method_lacks(small_mnist):
     with pytest.raises(ValueError, match="er takes no .*gamma"):
-        sweep(["permutations"], ["er"], "gamma", [0.0], n_tasks=2, n_train=20)
+        experiments([{"benchmark": "permutations", "method": "er", "gamma": 0.0,
+                      "n_tasks": 2, "n_train": 20}])
 
 
 def test_log_per_task_shares_and_angles():

@@ -10,11 +10,9 @@ import time
 import numpy as np
 import pytest
 
-import gembook.agem  # noqa: F401  (registers chapter 09's learners, as the CLI does)
 from gembook import __main__ as cli
-from gembook import runs, training
-from gembook.runs import ClusterError, as_completed, cluster
-from gembook.training import experiments, run_all, settings_for
+from gembook import runs
+from gembook.runs import ClusterError, as_completed, cluster, experiments, settings_for
 
 SMALL = {"n_tasks": 3, "n_train": 30, "evaluation": "metrics", "device": "cpu"}
 NO_DASK = "dask.distributed is not installed (pip install 'dask[distributed]')"
@@ -46,14 +44,6 @@ def scheduler():
 
 
 @pytest.fixture
-def results(tmp_path, monkeypatch):
-    """An empty results cache, and no scheduler set by the environment."""
-    monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path))
-    monkeypatch.delenv("GEMBOOK_SCHEDULER", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
 def nobody():
     """An address where no scheduler listens: a port just freed on this machine."""
     distributed()  # without it the error is another: tested last
@@ -70,24 +60,26 @@ def worker_pids(address):
 
 def pids(**options):
     """The processes that ran four calls of `as_completed`."""
-    return {pid for _, pid in as_completed(os.getpid, [()] * 4, **options)}
+    return {pid for _, pid in as_completed(os.getpid, [{}] * 4, **options)}
 
 
 def test_the_calls_go_to_the_cluster_and_come_back_numbered(scheduler, results):
     with cluster(scheduler) as client:
         assert pids(n_jobs=1) <= set(client.run(os.getpid).values())
-        squares = dict(as_completed(pow, [(i, 2) for i in range(6)]))
+        squares = dict(as_completed(pow, [{"base": i, "exp": 2} for i in range(6)]))
     assert [squares[i] for i in range(6)] == [0, 1, 4, 9, 16, 25]
     assert pids(n_jobs=1).isdisjoint(worker_pids(scheduler))  # no block: local again
 
 
 def test_a_sweep_on_the_cluster_equals_the_sweep_here(scheduler, results):
-    settings = [settings_for("permutations", method, seed=seed, **SMALL, **extra)
+    requests = [{"benchmark": "permutations", "method": method, "seed": seed, **SMALL,
+                 **extra}
                 for method, extra in (("single", {}), ("gem", {"n_memories": 10}))
                 for seed in (0, 1)]
-    here = run_all(settings)
+    settings = [settings_for(**request) for request in requests]
+    here = experiments(requests, cache=False)
     with cluster(scheduler):
-        there = run_all(settings)
+        there = experiments(requests, cache=False)
     assert [r.settings for r in there] == settings == [r.settings for r in here]
     assert [r.threads for r in there] == [1, 1, 1, 1] == [r.threads for r in here]
     # The same code on one thread on the same CPU adds the same numbers in the same
@@ -109,7 +101,7 @@ def test_the_environment_sets_the_scheduler(scheduler, results, monkeypatch):
 
 def test_the_command_line_runs_its_seeds_on_the_cluster(scheduler, results,
                                                         monkeypatch, capsys):
-    monkeypatch.setattr(training, "settings_for", lambda **kw: settings_for(
+    monkeypatch.setattr(runs, "settings_for", lambda **kw: settings_for(
         **kw, n_tasks=2, n_train=20))
     argv = ["experiment", "--method", "single", "--seeds", "2", "--device", "cpu",
             "--json"]

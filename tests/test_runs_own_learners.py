@@ -13,20 +13,13 @@ import pytest
 import torch
 
 from gembook import __main__ as cli
-from gembook import training
+from gembook import runs
 from gembook.lifelong_learning import forgetting, learning_accuracy, metrics
-from gembook.training import run_all, settings_for
+from gembook.runs import experiments, settings_for
 
 HERE = Path(__file__).parent  # holds own_learners.py, importable as in a reader's folder
 OWN = "own_learners:NearestMean"
 SMALL = {"n_tasks": 3, "n_train": 50}
-
-
-@pytest.fixture
-def results(tmp_path, monkeypatch):
-    """An empty results cache for the test."""
-    monkeypatch.setenv("GEMBOOK_RESULTS", str(tmp_path / "results"))
-    return tmp_path / "results"
 
 
 def test_settings_name_the_class_and_hash_its_file():
@@ -38,10 +31,31 @@ def test_settings_name_the_class_and_hash_its_file():
 def test_a_learner_without_settings_gets_the_single_networks_learning_rate(
         tmp_path, monkeypatch):
     module = tmp_path / "plain_learner.py"
-    module.write_text("from gembook.training import Single as Plain\n")
+    module.write_text("class Plain:\n"
+                      "    def __init__(self, n_tasks, lr): pass\n"
+                      "    def observe(self, X, y, t): pass\n"
+                      "    def __call__(self, X, t): pass\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert settings_for("rotations", "plain_learner:Plain")["lr"] == 0.003
     assert settings_for("rotations", "plain_learner:Plain", lr=0.01)["lr"] == 0.01
+
+
+def test_a_subclass_of_a_books_learner_inherits_its_settings(tmp_path, monkeypatch):
+    module = tmp_path / "my_gem.py"
+    module.write_text("from gembook.training import GEM\n\n\nclass MyGEM(GEM):\n"
+                      "    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mine, gem = (settings_for("rotations", method) for method in ("my_gem:MyGEM", "gem"))
+    assert {k: mine[k] for k in ("lr", "n_memories", "gamma")} == {
+        k: gem[k] for k in ("lr", "n_memories", "gamma")} == {
+        "lr": 0.1, "n_memories": 256, "gamma": 0.5}
+
+
+def test_a_books_learner_runs_by_its_module_and_class_as_by_its_name():
+    by_name = settings_for("permutations", "ewc")
+    by_class = settings_for("permutations", "gembook.baselines:EWC")
+    assert by_class.pop("learner_code") and by_class.pop("method") == "gembook.baselines:EWC"
+    assert by_class == {k: v for k, v in by_name.items() if k != "method"}
 
 
 def test_editing_the_learners_file_changes_its_cache_key(tmp_path, monkeypatch):
@@ -75,8 +89,9 @@ def test_a_setting_the_constructor_lacks_is_refused():
 
 
 def test_it_runs_in_worker_processes_and_cannot_forget(results):
-    settings = [settings_for("rotations", OWN, seed=seed, **SMALL) for seed in (0, 1)]
-    for result in run_all(settings):
+    requests = [{"benchmark": "rotations", "method": OWN, "seed": seed, **SMALL}
+                for seed in (0, 1)]
+    for result in experiments(requests, cache=False):
         R = np.array(result.R)
         # each task's means change only while it is learnt: its column is constant
         assert (R[2:, 0] == R[1, 0]).all() and (R[3:, 1] == R[2, 1]).all()
@@ -114,11 +129,11 @@ def test_the_command_line_refuses_a_module_it_cannot_import(results, tmp_path):
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith("error: cannot import 'nosuch' for method 'nosuch:X'")
     assert "nosuch.py in the current folder" in done.stderr
-    assert "Traceback" not in done.stderr and not results.exists()
+    assert "Traceback" not in done.stderr and list(results.iterdir()) == []
 
 
 def test_json_writes_untested_entries_as_null(results, capsys, monkeypatch):
-    monkeypatch.setattr(training, "settings_for", lambda **kw: settings_for(**kw, **SMALL))
+    monkeypatch.setattr(runs, "settings_for", lambda **kw: settings_for(**kw, **SMALL))
     argv = ["experiment", "--method", OWN, "--evaluation", "metrics", "--json"]
     assert cli.main(argv) == 0
 
@@ -134,7 +149,7 @@ def test_json_writes_untested_entries_as_null(results, capsys, monkeypatch):
 
 def test_one_seed_cached_runs_here_on_every_thread_then_reads_the_cache(
         results, capsys, monkeypatch):
-    monkeypatch.setattr(training, "settings_for", lambda **kw: settings_for(**kw, **SMALL))
+    monkeypatch.setattr(runs, "settings_for", lambda **kw: settings_for(**kw, **SMALL))
     argv = ["experiment", "--method", OWN, "--device", "cpu", "--cached", "--json"]
     assert cli.main(argv) == 0
     [first] = json.loads(capsys.readouterr().out)["runs"]
