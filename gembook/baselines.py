@@ -67,8 +67,9 @@ class Multimodal:
 class EWC(Single):
     """Elastic weight consolidation: SGD plus a Fisher-weighted anchor per past task."""
 
-    settings = {"permutations": {"lr": 0.1, "n_memories": 10, "strength": 3.0},  # code
-                "rotations": {"lr": 0.01, "n_memories": 1000, "strength": 1000.0}}
+    settings = {  # the public code's
+        "permutations": {"lr": 0.1, "n_memories": 10, "strength": 3.0},
+        "rotations": {"lr": 0.01, "n_memories": 1000, "strength": 1000.0}}
 
     def __init__(self, n_tasks, lr, n_memories, strength, sizes=(784, 100, 100, 10)):
         super().__init__(n_tasks, lr, sizes)

@@ -83,7 +83,8 @@ def gem_step(g, G, gamma=0.5, eps=1e-3, always=False):
     """(g~, number of violated constraints): g itself when it violates none of (7),
     else g~ = g + G' v* (eq. 11), v* solving the dual (10); with `always`, g~ even then.
 
-    One host read, the decision; g~ is not read back: it is finite when g, G and v* are,
+    One host read, the decision, when g violates nothing; a second (G G' and G g, one
+    transfer) when it projects. g~ is not read back: it is finite when g, G and v* are,
     unless it overflows, which the next step's check (or `project`) reports.
     """
     Gg = G @ g  # an inf or NaN anywhere in g or G reaches G g
@@ -99,7 +100,7 @@ def gem_step(g, G, gamma=0.5, eps=1e-3, always=False):
 
 # Defined in chapter 05 (notebooks/05_projection.ipynb).
 def project(g, G, gamma=0.5, eps=1e-3):
-    """GEM's update: g~ = G' v* + g (eq. 11), v* solving the dual QP (eq. 10).
+    """Eq. (11) for any g and G, inputs checked: g~ = G' v* + g, v* solving eq. (10).
 
     `G` holds one past task's memory gradient per row; the margin `gamma` is a lower
     bound on v.

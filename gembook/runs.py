@@ -1,4 +1,4 @@
-"""Generated from notebooks/06_training.ipynb and notebooks/91_runs.ipynb by tools/export.py: do not edit; edit the notebook and re-export."""
+"""Generated from notebooks/06_training.ipynb and notebooks/91_runs.ipynb by tools/export.py: do not edit; edit the notebooks and re-export."""
 
 import dataclasses
 import math
@@ -46,6 +46,9 @@ def defaults(Learner, benchmark):
     dict for every benchmark or one per benchmark (without them, the single
     network's)."""
     settings = getattr(Learner, "settings", Single.settings)
+    if set(settings) & set(BENCHMARKS) and benchmark not in settings:
+        raise ValueError(f"{Learner.__name__} has no settings for {benchmark}; its "
+                         f"`settings` are for {sorted(settings)}")
     return dict(settings.get(benchmark, settings))
 
 
@@ -183,9 +186,8 @@ class Result:
         return metrics(np.array(self.R), convention)
 
     def row(self):
-        """The five numbers a table of runs shows, the one place they are read off R:
-        ACC, BWT, FWT (eqs. 2-4, paper convention), forgetting (eq. F) and learned
-        (eq. LA), all of chapter 01."""
+        """The five numbers a table of runs shows: ACC, BWT, FWT (eqs. 2-4, paper
+        convention), forgetting (eq. F) and learned (eq. LA), all of chapter 01."""
         R = np.array(self.R)
         return {**metrics(R), "forgetting": forgetting(R),
                 "learned": learning_accuracy(R)}

