@@ -29,6 +29,33 @@ def test_chapter_figures_are_on_their_pages(site):
             assert (site / "notebooks" / src).resolve().is_file(), src
 
 
+def described(alt):
+    """Whether an image's alt text says what it shows: words, not a file name."""
+    return (len(alt.split()) >= 4 and not re.search(r"[./\\]\w+\.(png|svg|jpe?g)\b", alt)
+            and not re.fullmatch(r"[\w./-]*", alt))
+
+
+def test_every_figure_says_what_it_shows(site):
+    """A screen reader reads a figure's alt text: a description, never its file path."""
+    seen = 0
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        html = article((site / "notebooks" / f"{notebook.stem}.html").read_text())
+        for tag in re.findall(r'<img [^>]*src="[^"]+\.png"[^>]*>', html):
+            alt = unescape((re.search(r'alt="([^"]*)"', tag) or [None, ""])[1])
+            assert described(alt), f"{notebook.name}: a figure's alt is {alt!r}"
+            seen += 1
+    figures = sum(notebook.read_text().count('"image/png"')
+                  for notebook in (ROOT / "notebooks").glob("*.ipynb"))
+    assert seen == figures, f"{seen} figures on the pages, {figures} in the notebooks"
+
+
+def test_an_alt_that_is_a_path_or_empty_is_refused():
+    assert not described("../_images/173c78ac0f9e4d.png")
+    assert not described("")
+    assert not described("figure")
+    assert described("Heatmap of the accuracy matrix R of GEM on Permutations")
+
+
 def text_of(html):
     """The text of an HTML fragment, tags removed and white space collapsed."""
     return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())

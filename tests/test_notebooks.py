@@ -214,3 +214,15 @@ def test_the_font_check_finds_small_text():
                if any(m.group(1) is None or float(m.group(1)) < 10
                       for m in SMALL_FONT.finditer(source))]
     assert flagged == list(sources[:2])
+
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_every_figure_has_a_description(path):
+    """A cell that draws a figure says what it shows in `mystnb.image.alt`, which the
+    website gives its images as alt text (what a screen reader reads)."""
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "code" and any("image/png" in output.get("data", {})
+                                            for output in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"cell {i} draws a figure it does not describe"
