@@ -177,12 +177,16 @@ import plotly.io
 from plotly.offline import get_plotlyjs_version
 
 
+FALLBACK = ("This interactive figure needs plotly.js, which has not loaded here (no "
+            "network, or scripts blocked).")
+
+
 # Defined in Appendix C (notebooks/92_figures.ipynb).
 def figure_html(fig, side=460):
     """HTML that draws a Plotly figure with the page's plotly.js: the website's own copy
     (the script "plotly-js" of book/_ext/plotly_js.py) or, in Jupyter and Colab,
     plotly.js from its CDN. The plot is a square at most `side` px wide, with the
-    figure's margins around it.
+    figure's margins around it; until it is drawn, its box holds `FALLBACK`.
     """
     figure = json.loads(plotly.io.to_json(fig, remove_uids=True))
     figure["layout"].pop("height", None)  # the div's, which follows its width
@@ -198,11 +202,16 @@ def figure_html(fig, side=460):
             f"height: calc(min(100cqw, {side + across}px) - {across}px + {down}px)")
     cdn = f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
     return f"""<div style="container-type: inline-size">
-<div id="{name}" class="plotly-graph-div" style="{size}"></div>
+<div id="{name}" class="plotly-graph-div" style="{size}">
+<p class="plotly-fallback">{FALLBACK}</p>
+</div>
 </div>
 <script>
 (function () {{
-  const draw = () => Plotly.newPlot("{name}", {text});
+  const draw = () => {{
+    document.getElementById("{name}").replaceChildren();  // the fallback's sentence
+    Plotly.newPlot("{name}", {text});
+  }};
   if (window.Plotly) {{
     draw();
   }} else if (document.getElementById("plotly-js")) {{  // the website's, deferred

@@ -717,6 +717,7 @@ def test_projection_figure_moves_with_its_sliders(browser, server, width):
             f"{GEOMETRY} at {width} px: the page scrolls sideways ({state['page']} px)")
         assert 0 <= state["left"] and state["right"] <= state["viewport"], state
         assert state["smallest"] >= MIN_PLOTLY_TEXT_PX, state
+        assert not state["fallback"], f"{GEOMETRY}: drawn, but its fallback sentence stays"
     assert not browser.blocked[n_blocked:], browser.blocked[n_blocked:]
     assert not errors, f"{GEOMETRY} at {width} px: {errors}"
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from gembook.figures import (cone_corners, figure_html, in_words, projection_figure,
-                             step_in_words)
+from gembook.figures import (FALLBACK, cone_corners, figure_html, in_words,
+                             projection_figure, step_in_words)
 from gembook.projection import gem_step
 from planes import random_problem
 
@@ -161,3 +161,13 @@ def test_figure_html_escapes_an_end_of_script_in_the_data(figure):
 def test_projection_figure_refuses_what_is_not_in_the_plane():
     with pytest.raises(ValueError, match=r"G of shape \(t, 2\)"):
         projection_figure(torch.ones(2, 3))
+
+
+def test_figure_html_says_what_it_needs_until_it_is_drawn(figure):
+    """Where plotly.js cannot load, the box shows why; drawing clears it first."""
+    html = figure_html(figure)
+    name = re.search(r'<div id="(plotly-\w+)" class="plotly-graph-div"', html)[1]
+    box = html[html.index(f'<div id="{name}"'):html.index("</div>")]
+    assert f'<p class="plotly-fallback">{FALLBACK}</p>' in box
+    draw = html[html.index("const draw"):html.index("Plotly.newPlot")]
+    assert f'document.getElementById("{name}").replaceChildren()' in draw

@@ -1,7 +1,7 @@
 // Chapter 11's Plotly figure, or null before it is drawn: the text on the screen
 // (title, sliders' values, legend), the direction and margin its sliders are at, the
-// step g~ it draws, the size of its smallest visible text, and where it lies on the
-// page.
+// step g~ it draws, the size of its smallest visible text, where it lies on the
+// page, and whether the sentence shown until it is drawn is still there.
 () => {
   const gd = document.querySelector('article .plotly-graph-div');
   if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) return null;
@@ -22,5 +22,6 @@
     smallest: Math.min(...sizes), left: box.left, right: box.right,
     page: document.documentElement.scrollWidth, viewport: innerWidth,
     script: (document.getElementById('plotly-js') || {}).src || null,
+    fallback: !!gd.querySelector('.plotly-fallback'),
   };
 }
