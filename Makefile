@@ -19,7 +19,14 @@ book: install
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "The book is built: open _build/html/index.html"
 
-test: install
+# The browser test's accessibility checker, axe-core, from npm (package-lock.json).
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@if command -v npm > /dev/null; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm is missing: tests/test_browser.py skips its accessibility checks"; fi
+
+test: install $(AXE)
 	$(PY) -m pytest
 
 export: install

@@ -213,6 +213,10 @@ SHOWN_JS = script("shown.js")
 COUNT_RENDERED_JS = script("count_rendered.js")
 TOOLTIPS_JS = script("tooltips.js")
 SEARCH_OPEN_JS = script("search_open.js")
+AXE_RUN_JS = script("axe_run.js")
+# axe-core, the accessibility checker, from npm: `make test` runs `npm ci`.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+IMPACTS = ("critical", "serious", "moderate", "minor")
 
 CHAPTER_LINKS = "nav.bd-links a"  # the chapter list of the primary sidebar
 PAGE_TOC_LINKS = "nav.page-toc a"  # the page's contents, in the secondary sidebar
@@ -234,6 +238,7 @@ class Sidebar:
     shown_after_closing: bool = False
     tooltips: list = field(default_factory=list)  # tooltips left once it is closed
     search_opens: bool = False  # a tap on the search button, then, opens the search
+    search_tooltips: list = field(default_factory=list)  # left, search open or closed
 
 
 @dataclass
@@ -253,6 +258,8 @@ class Visit:
     links: list = field(default_factory=list)
     missing_anchors: list = field(default_factory=list)
     search_boxes: int = 0
+    accessibility: list | None = None  # axe-core's findings; None: axe is missing
+    page_width: int = 0  # px the page spans, scrolled sideways or not
     chapters: Sidebar | None = None  # on the phone
     page_toc: Sidebar | None = None  # on the phone, on a page with contents of its own
 
@@ -309,8 +316,12 @@ def open_and_close(page, button, links, sidebar, screenshot_path=None):
     seen.search_opens = (tap_middle(page, SEARCH_BUTTON)
                          and waits_for(page, SEARCH_OPEN_JS))
     if seen.search_opens:
+        page.wait_for_timeout(TOOLTIP_WAIT_MS)
+        seen.search_tooltips = page.evaluate(TOOLTIPS_JS)
         page.keyboard.press("Escape")  # closes it (the focus is in its box)
         waits_for(page, f"() => !({SEARCH_OPEN_JS})()")
+        page.wait_for_timeout(TOOLTIP_WAIT_MS)
+        seen.search_tooltips += page.evaluate(TOOLTIPS_JS)
     return seen
 
 
@@ -341,6 +352,10 @@ def visit(browser, server):
         seen.tables = page.evaluate(TABLES_JS)
         seen.figures = page.evaluate(FIGURES_JS)
         seen.search_boxes = page.evaluate(COUNT_RENDERED_JS, SEARCH_BOXES)
+        seen.page_width = page.evaluate("document.documentElement.scrollWidth")
+        if AXE.exists():
+            page.add_script_tag(path=AXE)
+            seen.accessibility = page.evaluate(AXE_RUN_JS)
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=screenshot(page_name, width))
         if width == DESKTOP["width"]:
@@ -561,6 +576,9 @@ def test_no_tooltip_is_left_when_a_sidebar_closes_on_a_phone(visit, page):
         if not sidebar.search_opens:
             problems.append(f"after the {name} closes, a tap on the search button does "
                             "not open the search")
+        if sidebar.search_tooltips:
+            problems.append(f"the search button's tooltip stays while the search is open "
+                            f"or after it closes: {sidebar.search_tooltips}")
     assert not problems, f"{page} at {PHONE['width']} px:\n" + "\n".join(problems)
 
 
@@ -720,6 +738,52 @@ def test_projection_figure_moves_with_its_sliders(browser, server, width):
         assert not state["fallback"], f"{GEOMETRY}: drawn, but its fallback sentence stays"
     assert not browser.blocked[n_blocked:], browser.blocked[n_blocked:]
     assert not errors, f"{GEOMETRY} at {width} px: {errors}"
+
+
+# --------------------------------------------------------------------------------------
+# Accessibility: axe-core on every page at both widths.
+
+def findings(seen):
+    """axe-core's findings on a visit; a skip (a failure under CI) without axe."""
+    if seen.accessibility is None:
+        message = f"{AXE} is missing: run `npm ci` (make test does)"
+        if ci():
+            pytest.fail(message + "; under CI the accessibility checks must run")
+        pytest.skip(message)
+    return seen.accessibility
+
+
+@EVERY_PAGE_AND_WIDTH
+def test_no_page_is_wider_than_the_screen(visit, page, width):
+    """Nothing widens the page past the screen (a reader would scroll the whole page
+    sideways): what is wider scrolls inside its own box."""
+    assert visit(page, width).page_width <= width, (
+        f"{page} at {width} px spans {visit(page, width).page_width} px")
+
+
+@EVERY_PAGE_AND_WIDTH
+def test_no_critical_or_serious_accessibility_finding(visit, page, width):
+    bad = [f for f in findings(visit(page, width)) if f["impact"] in IMPACTS[:2]]
+    assert not bad, f"{page} at {width} px: {bad}"
+
+
+def test_the_accessibility_summary_is_saved(visit):
+    """Per page and width, how many elements break a rule of each impact, written to
+    _build/screenshots/accessibility.md for people to read (moderate and minor
+    findings are counted there, not refused)."""
+    rows = ["| page | width | " + " | ".join(IMPACTS) + " | rules |",
+            "|---|---|" + "---|" * (len(IMPACTS) + 1)]
+    for page in PAGES:
+        for width in WIDTHS:
+            found = findings(visit(page, width))
+            counts = [sum(f["count"] for f in found if f["impact"] == impact)
+                      for impact in IMPACTS]
+            rules = ", ".join(sorted({f["id"] for f in found})) or "none"
+            rows.append(f"| {page} | {width} | " + " | ".join(map(str, counts))
+                        + f" | {rules} |")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOT_DIR / "accessibility.md").write_text("\n".join(rows) + "\n")
+    assert len(rows) == 2 + len(PAGES) * len(WIDTHS)
 
 
 # --------------------------------------------------------------------------------------

@@ -6,11 +6,13 @@
    gives the focus back to the button that opened it (for keyboard users); Bootstrap
    then showed the button's tooltip and kept it, over the header's other buttons, until
    the focus moved: on a phone the next tap, meant for the search button, landed on
-   the tooltip. On a screen that cannot hover (a touch screen) they are left out. */
+   the tooltip. On a screen that cannot hover (a touch screen) they are left out. The
+   phone's search button is treated alike: a tap gave it the focus, and its tooltip
+   stayed under the header while the search was open and after it closed. */
 function sidebarTooltipsOnHoverOnly() {
   if (!(window.bootstrap && bootstrap.Tooltip)) return;
   const canHover = window.matchMedia("(hover: hover)").matches;
-  for (const button of document.querySelectorAll(".sidebar-toggle")) {
+  for (const button of document.querySelectorAll(".sidebar-toggle, .search-button")) {
     const tooltip = bootstrap.Tooltip.getInstance(button);
     if (!tooltip) continue;
     tooltip.dispose();
@@ -25,3 +27,51 @@ function sidebarTooltipsOnHoverOnly() {
 // body); run once every listener of that event has.
 document.addEventListener("DOMContentLoaded",
                           () => setTimeout(sidebarTooltipsOnHoverOnly));
+
+/* What axe-core (tests/test_browser.py) finds in the markup that the theme, the
+   bibliography and pandas write, put right in the page:
+   - the search button shows "Search Ctrl+K" but was named "Search" by an aria-label:
+     its name now comes from what it shows;
+   - the bibliography is a list whose entries carried a deprecated role
+     (doc-biblioentry) instead of being list items;
+   - the book's title, above the chapter list, lay outside every landmark: the primary
+     sidebar is now the book's navigation;
+   - pandas leaves the corner of a table's header empty: an empty header cell becomes
+     an empty data cell, which a screen reader does not announce as a header. */
+function accessibleMarkup() {
+  for (const button of document.querySelectorAll(".search-button-field[aria-label]")) {
+    button.removeAttribute("aria-label");
+  }
+  for (const entry of document.querySelectorAll('.citation-list > [role="doc-biblioentry"]')) {
+    entry.setAttribute("role", "listitem");
+  }
+  const sidebar = document.querySelector(".bd-sidebar-primary");
+  if (sidebar && !sidebar.hasAttribute("role")) {
+    sidebar.setAttribute("role", "navigation");
+    sidebar.setAttribute("aria-label", "The book");
+  }
+  for (const th of document.querySelectorAll(".cell_output table th")) {
+    if (th.textContent.trim()) continue;
+    const td = document.createElement("td");
+    for (const {name, value} of th.attributes) td.setAttribute(name, value);
+    th.replaceWith(td);
+  }
+}
+
+/* A box that scrolls sideways (a wide table or output on a phone) takes the keyboard's
+   focus, so that it can be scrolled without a mouse or a finger; checked again when
+   the window's width changes. */
+function scrollingBoxesFocusable() {
+  for (const box of document.querySelectorAll("article *")) {
+    const overflow = getComputedStyle(box).overflowX;
+    const scrolls = (overflow === "auto" || overflow === "scroll")
+                    && box.scrollWidth > box.clientWidth;
+    if (scrolls && box.tabIndex < 0) {
+      box.tabIndex = 0;
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", accessibleMarkup);
+window.addEventListener("load", scrollingBoxesFocusable);
+window.addEventListener("resize", scrollingBoxesFocusable);
