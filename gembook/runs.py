@@ -25,7 +25,8 @@ def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size
         raise ValueError(f"unknown benchmark {benchmark!r}; choose one of "
                          f"{sorted(BENCHMARKS)}")
     Learner = learner_class(method)
-    takes = keywords(Learner, defaults(Learner, benchmark))
+    paper = defaults(Learner, benchmark)
+    takes = keywords(Learner, paper)
     unknown = set() if takes is None else set(hyper) - takes  # None: takes any
     if unknown:
         raise ValueError(f"{method} takes no {sorted(unknown)}; its settings are "
@@ -35,7 +36,7 @@ def settings_for(benchmark, method, seed=0, n_tasks=20, n_train=1000, batch_size
                 "n_tasks": n_tasks, "n_train": n_train, "batch_size": batch_size,
                 "evaluation": evaluation,
                 "device": check_device(device) if device else default_device(),
-                **own, **defaults(Learner, benchmark), **hyper}
+                **own, **paper, **hyper}
     check(settings)
     return settings
 
@@ -288,9 +289,9 @@ warnings.filterwarnings("ignore", "A worker stopped while some jobs were given",
 
 
 # Defined in Appendix B (notebooks/91_runs.ipynb).
-def numbered(function, i, keywords):
-    """(i, function(**keywords)): a call that says which one it was."""
-    return i, function(**keywords)
+def numbered(function, i, named):
+    """(i, function(**named)): a call that says which one it was."""
+    return i, function(**named)
 
 
 # Defined in Appendix B (notebooks/91_runs.ipynb).

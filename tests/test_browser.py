@@ -92,6 +92,13 @@ def ci():
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def missing(message, checks):
+    """Skip, `message` saying what is missing; under CI, where nothing may be, fail."""
+    if ci():
+        pytest.fail(f"{message}; under CI the {checks} must run")
+    pytest.skip(message)
+
+
 def mathjax_root():
     import mathjax  # the django-static-mathjax package: static files only
 
@@ -147,11 +154,8 @@ def browser(server):
     """Chromium with two screens: `screens[1366]` a desktop with a mouse,
     `screens[390]` a phone with a touch screen."""
     if not CHROMIUM.exists():
-        message = (f"{CHROMIUM} is missing: install Debian's chromium "
-                   "(apt-get install chromium chromium-driver, as .ci/run does)")
-        if ci():
-            pytest.fail(message + "; under CI the browser tests must run")
-        pytest.skip(message)
+        missing(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install "
+                "chromium chromium-driver, as .ci/run does)", "browser tests")
     from playwright.sync_api import sync_playwright
 
     local_mathjax = mathjax_root().resolve()
@@ -746,10 +750,8 @@ def test_projection_figure_moves_with_its_sliders(browser, server, width):
 def findings(seen):
     """axe-core's findings on a visit; a skip (a failure under CI) without axe."""
     if seen.accessibility is None:
-        message = f"{AXE} is missing: run `npm ci` (make test does)"
-        if ci():
-            pytest.fail(message + "; under CI the accessibility checks must run")
-        pytest.skip(message)
+        missing(f"{AXE} is missing: run `npm ci` (make test does)",
+                "accessibility checks")
     return seen.accessibility
 
 

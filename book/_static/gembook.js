@@ -74,4 +74,8 @@ function scrollingBoxesFocusable() {
 
 document.addEventListener("DOMContentLoaded", accessibleMarkup);
 window.addEventListener("load", scrollingBoxesFocusable);
-window.addEventListener("resize", scrollingBoxesFocusable);
+let resizing;  // checked once the resizing is over, not at every step of it
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(scrollingBoxesFocusable, 200);
+});
