@@ -109,7 +109,7 @@ def explore(G=None, lim=2.0):
     def show(direction=-40.0, length=1.5, gamma=0.5):
         radians = np.radians(direction)
         g = length * torch.tensor([np.cos(radians), np.sin(radians)], dtype=G.dtype)
-        fig, ax = plt.subplots(figsize=(5.5, 5.5))
+        fig, ax = plt.subplots(figsize=(5.3, 5.3))
         g_tilde = draw_2d(ax, g, G, gamma, lim)
         ax.set_title(f"violated: {int(violations(G, g).sum())} of {len(G)}, "
                      f"angle(g, g~) = {angle(g, g_tilde):.0f}°")

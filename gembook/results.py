@@ -168,8 +168,8 @@ def plot_R(ax, R, title):
     image = ax.imshow(np.asarray(R) * 100, vmin=0, vmax=100, cmap="viridis",
                       aspect="auto")
     ax.set(title=title, xlabel="task tested", ylabel="tasks trained")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
     return image
 
 
@@ -183,4 +183,4 @@ def plot_first_task(ax, runs, benchmark):
     ax.set(title=benchmark, xlabel="tasks trained", ylabel="accuracy on task 0 (%)",
            ylim=(0, 100))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, frameon=False)

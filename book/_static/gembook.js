@@ -72,10 +72,43 @@ function scrollingBoxesFocusable() {
   }
 }
 
+/* A formula wider than its box (a dozen display formulas on a phone, and a few inline
+   ones) scrolls sideways inside it. A shadow on each side where more of it lies hidden
+   says so (gembook.css), and goes once the formula is scrolled to that end: without it,
+   the box's edge looked like the formula's end. */
+const FORMULA_BOXES = 'mjx-container[display="true"], span.math';
+
+function hintHiddenSides(box) {
+  const hidden = box.scrollWidth - box.clientWidth;
+  box.classList.toggle("more-on-the-left", hidden > 1 && box.scrollLeft > 1);
+  box.classList.toggle("more-on-the-right", hidden > 1 && box.scrollLeft < hidden - 1);
+}
+
+function hintWideFormulas() {
+  document.querySelectorAll(FORMULA_BOXES).forEach(hintHiddenSides);
+}
+
+// A scroll event does not bubble: the document hears it while it is captured.
+document.addEventListener("scroll", (event) => {
+  if (event.target.matches && event.target.matches(FORMULA_BOXES)) {
+    hintHiddenSides(event.target);
+  }
+}, true);
+
+/* Widths are known once the page is laid out and MathJax has typeset its formulas
+   (MathJax is loaded asynchronously, and typesets after the page's load event). */
+function whenLaidOut() {
+  scrollingBoxesFocusable();
+  hintWideFormulas();
+}
+
 document.addEventListener("DOMContentLoaded", accessibleMarkup);
-window.addEventListener("load", scrollingBoxesFocusable);
+window.addEventListener("load", () => {
+  const typeset = window.MathJax && MathJax.startup && MathJax.startup.promise;
+  (typeset || Promise.resolve()).then(whenLaidOut);
+});
 let resizing;  // checked once the resizing is over, not at every step of it
 window.addEventListener("resize", () => {
   clearTimeout(resizing);
-  resizing = setTimeout(scrollingBoxesFocusable, 200);
+  resizing = setTimeout(whenLaidOut, 200);
 });

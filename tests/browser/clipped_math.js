@@ -1,6 +1,8 @@
 // Every formula, inline or displayed, must be reachable: not cut on the left by any box
 // (what scrolls sideways cannot scroll to the left of its start), nor on the right by a
-// box that does not scroll; and an inline formula that fits its line does not scroll.
+// box that does not scroll; an inline formula that fits its line does not scroll; and
+// one that scrolls shows a hint on each side where more of it lies hidden (the classes
+// more-on-the-left / -right, set by book/_static/gembook.js).
 () => {
   const scrolls = v => v === 'auto' || v === 'scroll';
   const tex = new Map(Array.from((window.MathJax && MathJax.startup &&
@@ -44,6 +46,16 @@
         line.scrollWidth > line.clientWidth + 1 &&
         formula.getBoundingClientRect().width <= line.clientWidth + 1) {
       problems.push(`scrolls ${line.scrollWidth - line.clientWidth} px though it fits`);
+    }
+    const box = c.getAttribute('display') === 'true' ? c : line;
+    const hidden = box.scrollWidth - box.clientWidth;
+    if (scrolls(getComputedStyle(box).overflowX) && hidden > 1) {
+      const sides = [[box.scrollLeft > 1, 'more-on-the-left'],
+                     [box.scrollLeft < hidden - 1, 'more-on-the-right']];
+      const unhinted = sides.filter(([more, hint]) => more && !box.classList.contains(hint));
+      if (unhinted.length) {
+        problems.push(`scrolls ${hidden} px with no hint (${unhinted.map(s => s[1])})`);
+      }
     }
     const source = (tex.get(c) || c.textContent).replace(/\s+/g, ' ').slice(0, 60);
     return problems.length ? [`${source}: ${[...new Set(problems)].join('; ')}`] : [];
