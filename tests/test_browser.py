@@ -648,7 +648,8 @@ def test_figure_text_is_large_enough(visit, site, page, width):
     small = small_figure_text(visit(page, width).figures, site)
     assert not small, (
         f"{page} at {width} px: figures whose text renders below "
-        f"{MIN_FIGURE_TEXT_PX} CSS px:\n" + "\n".join(small))
+        f"{MIN_FIGURE_TEXT_PX} CSS px (draw them at most 5.3 in wide, figsize=(5.3, "
+        "height)):\n" + "\n".join(small))
 
 
 # --------------------------------------------------------------------------------------
