@@ -132,7 +132,7 @@ from torch.nn import functional as F
 from gembook.data import Task, labels
 from gembook.memory import EpisodicMemory
 from gembook.projection import gem_step
-from gembook.runs import Result, on, to_device
+from gembook.runs import Result, on, task_progress, to_device
 from gembook.training import sgd_step, train
 
 
@@ -397,14 +397,15 @@ def run_cifar100(method, tasks, settings, device="cpu", seed=0, progress=False):
     """Train `method` ("single" or "gem") on `tasks`; returns a `Result` (Appendix B).
     """
     torch.manual_seed(seed)
-    with on(device):  # the learner is built, and trained, on `device`
+    # the learner is built, and trained, on `device`
+    with on(device), task_progress(progress, len(tasks)) as after_task:
         if method == "gem":
             learner = MaskedGEM(len(tasks), LR[method], settings["n_memories"],
                                 settings["gamma"])
         else:
             learner = MaskedSingle(len(tasks), LR[method])
         R, seconds = train(learner, to_device(tasks, device), settings["batch_size"],
-                           progress)
+                           after_task)
     return Result({"method": method, "seed": seed, "lr": LR[method], **settings},
                   R.tolist(),
                   seconds["train"], seconds["eval"],

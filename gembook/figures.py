@@ -209,6 +209,7 @@ def figure_html(fig, side=460):
 <script>
 (function () {{
   const draw = () => {{
+    if (!window.Plotly) return;  // it did not load: the fallback's sentence stays
     document.getElementById("{name}").replaceChildren();  // the fallback's sentence
     Plotly.newPlot("{name}", {text});
   }};

@@ -81,19 +81,22 @@ def run(settings, progress=True, Learner=None, threads=None):
     """Run the experiment described by `settings`; returns its `Result`.
 
     `Learner` defaults to the class of `settings["method"]`; on the CPU the run uses
-    `threads` threads (default: all of PyTorch's).
+    `threads` threads (default: all of PyTorch's). `progress`: True, False or a
+    function to call after each task (`task_progress`, Appendix B).
     """
     device = settings["device"]
-    benchmark = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
-                               n_train=settings["n_train"], seed=settings["seed"])
-    tasks = to_device(benchmark, device)
-    torch.manual_seed(settings["seed"])
-    hyper = {k: v for k, v in settings.items() if k not in COMMON}
-    with on(device, threads):
-        learner = (Learner or learner_class(settings["method"]))(len(tasks), **hyper)
-        R, seconds = train(learner, tasks, settings["batch_size"], progress,
-                           settings["evaluation"])
-        threads = torch.get_num_threads() if device == "cpu" else None
+    with task_progress(progress, settings["n_tasks"]) as after_task:
+        benchmark = make_benchmark(settings["benchmark"], n_tasks=settings["n_tasks"],
+                                   n_train=settings["n_train"], seed=settings["seed"])
+        tasks = to_device(benchmark, device)
+        torch.manual_seed(settings["seed"])
+        hyper = {k: v for k, v in settings.items() if k not in COMMON}
+        with on(device, threads):
+            Learner = Learner or learner_class(settings["method"])
+            learner = Learner(len(tasks), **hyper)
+            R, seconds = train(learner, tasks, settings["batch_size"], after_task,
+                               settings["evaluation"])
+            threads = torch.get_num_threads() if device == "cpu" else None
     return Result(settings, R.tolist(), seconds["train"], seconds["eval"],
                   getattr(learner, "n_projected", None), getattr(learner, "log", None),
                   threads)
@@ -110,13 +113,14 @@ def to_device(tasks, device):
 # Defined in chapter 06 (notebooks/06_training.ipynb).
 def in_workers(settings, n_jobs=None, wrap=None):
     """Yield (i, `Result` of settings[i]) as the runs finish in worker processes: one
-    per CPU core, each on one thread, or one process on a GPU. `wrap(Learner)`, if
-    given, replaces each learner class."""
+    per CPU core, each on one thread, or one process on a GPU, under one bar of their
+    tasks. `wrap(Learner)`, if given, replaces each learner class."""
     wrap = wrap or (lambda Learner: Learner)
     on_gpu = any(s["device"] == "cuda" for s in settings)
-    calls = [{"settings": s, "progress": False, "threads": 1,
-              "Learner": wrap(learner_class(s["method"]))} for s in settings]
-    return as_completed(run, calls, n_jobs or (1 if on_gpu else None))
+    calls = [{"settings": s, "threads": 1, "Learner": wrap(learner_class(s["method"]))}
+             for s in settings]
+    return as_completed(run, calls, n_jobs or (1 if on_gpu else None), desc="tasks",
+                        steps=[s["n_tasks"] for s in settings])
 
 
 # Defined in chapter 06 (notebooks/06_training.ipynb).
@@ -152,11 +156,15 @@ def experiment(benchmark="permutations", method="gem", seed=0, progress=True,
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
+import threading
 import warnings
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import torch
@@ -295,26 +303,93 @@ def numbered(function, i, named):
 
 
 # Defined in Appendix B (notebooks/91_runs.ipynb).
-def as_completed(function, arguments, n_jobs=None, desc="runs"):
+def as_completed(function, arguments, n_jobs=None, desc="runs", steps=None):
     """Yield (i, function(**arguments[i])) as the calls finish, in worker processes;
     each of `arguments` is a dict of keyword arguments.
 
     `n_jobs` processes (default: one per CPU core), or every worker of the Dask cluster
-    that `cluster` or `$GEMBOOK_SCHEDULER` sets; a progress bar counts the finished
-    calls.
+    that `cluster` or `$GEMBOOK_SCHEDULER` sets. A progress bar counts the finished
+    calls or, given `steps` (`steps[i]` for call i), their steps: each call then also
+    gets `progress`, a function to call after each step, wherever it runs.
     """
     arguments = list(arguments)
     if not arguments:  # nothing to run, no cluster to reach
         return
-    jobs = (delayed(numbered)(function, i, a) for i, a in enumerate(arguments))
     with cluster() as client:
         if client is None:  # this machine's cores
             backend, n_jobs = {}, max(1, min(n_jobs or os.cpu_count(), len(arguments)))
         else:  # one run per worker of the cluster, whatever n_jobs says
             backend, n_jobs = {"backend": "dask", "client": client}, -1
-        with parallel_config(**backend):
-            finished = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-        yield from tqdm(finished, total=len(arguments), desc=desc)
+        with progress_bar(len(arguments), steps, desc, client) as notes:
+            if steps:
+                arguments = [{**a, "progress": partial(notes.put, ("step", i))}
+                             for i, a in enumerate(arguments)]
+            jobs = (delayed(numbered)(function, i, a) for i, a in enumerate(arguments))
+            with parallel_config(**backend):
+                finished = Parallel(n_jobs, return_as="generator_unordered")(jobs)
+            for i, result in finished:
+                notes.put(("done", i))
+                yield i, result
+
+
+# Defined in Appendix B (notebooks/91_runs.ipynb).
+@contextlib.contextmanager
+def progress_bar(n_calls, steps, desc, client=None):
+    """A bar of the steps of `n_calls` calls (`steps[i]` of call i, else one each);
+    yields the queue whose notes move it: ("step", i) after a step of call i, ("done",
+    i) when call i has finished. With a Dask `client`, a queue on its scheduler."""
+    each = steps or [1] * n_calls
+    with contextlib.ExitStack() as stack:
+        if client is None:  # a manager: a small server process, here
+            notes, clock = stack.enter_context(multiprocessing.Manager()).Queue(), 1
+        else:
+            from dask.distributed import Queue
+            notes, clock = Queue(client=client), None
+            stack.callback(notes.close)  # the scheduler forgets it
+        bar = stack.enter_context(tqdm(total=sum(each), desc=desc,
+                                       postfix=f"runs 0/{n_calls}" if steps else None))
+        reader = threading.Thread(target=follow, daemon=True,
+                                  args=(notes, bar, each, bool(steps), clock))
+        reader.start()
+        try:
+            yield notes
+        finally:
+            notes.put(None)  # after every other note: the reader stops there
+            reader.join()
+
+
+# Defined in Appendix B (notebooks/91_runs.ipynb).
+def follow(notes, bar, steps, runs=False, clock=None):
+    """Move `bar` by the `notes` until None, and its clock every `clock` seconds: a
+    step counts one, a finished call the steps it did not report; `runs`: a postfix
+    that counts the finished calls."""
+    counted, finished = [0] * len(steps), 0
+    while True:
+        try:
+            note = notes.get(timeout=clock)
+        except Empty:  # no step ended: the clock moves all the same
+            bar.refresh()
+            continue
+        if note is None:
+            return
+        kind, i = note
+        n = 1 if kind == "step" else steps[i] - counted[i]
+        counted[i], finished = counted[i] + n, finished + (kind == "done")
+        if runs:
+            bar.set_postfix_str(f"runs {finished}/{len(steps)}", refresh=False)
+        bar.update(n)
+
+
+# Defined in Appendix B (notebooks/91_runs.ipynb).
+@contextlib.contextmanager
+def task_progress(progress, n_tasks):
+    """What a run calls after each task: `progress` if it is a function, else the
+    step of a bar of `n_tasks` tasks here (progress=True), or None (False)."""
+    if callable(progress) or not progress:
+        yield progress or None
+        return
+    with tqdm(total=n_tasks, desc="tasks") as bar:
+        yield bar.update
 
 
 TIMEOUT = 5  # seconds to reach a Dask scheduler, and for it to show a worker

@@ -7,7 +7,6 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
 from gembook.data import scale
 from gembook.memory import EpisodicMemory
@@ -189,12 +188,13 @@ def tasks_to_test(t, T, evaluation="full"):
 
 
 # Defined in chapter 06 (notebooks/06_training.ipynb).
-def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
-    """One pass over the continuum; returns R (T+1 rows) and the seconds spent."""
+def train(learner, tasks, batch_size=10, progress=None, evaluation="full"):
+    """One pass over the continuum; returns R (T+1 rows) and the seconds spent.
+    `progress()`, if given, is called after each task is trained and tested."""
     T = len(tasks)
     R = [evaluate(learner, tasks, tasks_to_test(-1, T, evaluation))]
     seconds = {"train": 0.0, "eval": 0.0}
-    for t, task in enumerate(tqdm(tasks, desc="tasks") if progress else tasks):
+    for t, task in enumerate(tasks):
         start, losses = time.perf_counter(), []
         for step, i in enumerate(range(0, len(task.y_train), batch_size)):
             X, y = scale(task.x_train[i:i + batch_size]), task.y_train[i:i + batch_size]
@@ -208,6 +208,8 @@ def train(learner, tasks, batch_size=10, progress=True, evaluation="full"):
         R.append(evaluate(learner, tasks, tasks_to_test(t, T, evaluation)))
         seconds["train"] += middle - start
         seconds["eval"] += time.perf_counter() - middle
+        if progress:
+            progress()
     return np.array(R), seconds
 
 

@@ -156,6 +156,6 @@ def test_plotly_js_is_served_from_the_site_to_the_figure_page_only(site):
     figure (chapter 11), not to Appendix C, whose code listing mentions the element."""
     pages = {path.stem: path.read_text() for path in (site / "notebooks").glob("*.html")}
     with_script = sorted(name for name, html in pages.items() if 'id="plotly-js"' in html)
-    assert with_script == ["11_geometry"]
+    assert with_script == ["11_geometry", "94_explorer"]
     assert "plotly-graph-div" in pages["92_figures"]  # the listing that must not count
     assert list((site / "_static").glob("plotly-*.min.js"))

@@ -2,12 +2,15 @@
 cache and worker processes (the cluster and learners of your own have files of their
 own: test_runs_cluster.py, test_runs_own_learners.py)."""
 
+import io
 import json
 import math
+import queue
 
 import numpy as np
 import pytest
 import torch
+from tqdm import tqdm
 
 from gembook import __main__ as cli
 from gembook import runs
@@ -37,6 +40,31 @@ BAD_SETTINGS = [
 def same(*Rs):
     """Whether accuracy matrices are equal, untested entries (NaN) included."""
     return all(np.array_equal(Rs[0], R, equal_nan=True) for R in Rs[1:])
+
+
+class Recorded(tqdm):
+    """A progress bar shown even under TQDM_DISABLE, into a string, that records how
+    far each update moved it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "disable": False, "file": io.StringIO()})
+        self.moves = []
+
+    def update(self, n=1):
+        self.moves.append(n)
+        return super().update(n)
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """The progress bars the harness makes, recorded, in the order made."""
+    made = []
+
+    def make(*args, **kwargs):
+        made.append(Recorded(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setattr(runs, "tqdm", make)
+    return made
 
 
 @pytest.fixture
@@ -186,7 +214,7 @@ def test_parallel_runs_equal_runs_one_by_one(results):
     assert [r.n_projected for r in apart] == [r.n_projected for r in alone]
 
 
-def test_experiments_cache_what_they_run_and_keep_the_order(results):
+def test_experiments_cache_what_they_run_and_keep_the_order(results, bars):
     requests = [{"benchmark": "rotations", "method": "single", "seed": seed, **SMALL}
                 for seed in (2, 0, 1)]
     first = experiments(requests)
@@ -194,6 +222,16 @@ def test_experiments_cache_what_they_run_and_keep_the_order(results):
     assert len(list(results.glob("*.json"))) == 3
     again = experiments(requests, n_jobs=1)
     assert all(same(a.R, b.R) for a, b in zip(again, first))
+    [bar] = bars  # one bar for the batch, none when all of it is cached
+    assert moved_task_by_task(bar, n_runs=3)
+
+
+def moved_task_by_task(bar, n_runs):
+    """Whether `bar` moved one task at a time, to the last task of the last run (a
+    finished run adds none: it reported every task)."""
+    steps = [n for n in bar.moves if n]
+    return (steps == [1] * n_runs * SMALL["n_tasks"] and bar.n == bar.total
+            and bar.postfix == f"runs {n_runs}/{n_runs}")
 
 
 def test_every_method_has_a_name_and_both_benchmarks_settings():
@@ -250,3 +288,23 @@ def test_a_learner_without_settings_for_the_benchmark_is_refused(tmp_path, monke
     with pytest.raises(ValueError, match="Only has no settings for rotations; its "
                                          r"`settings` are for \['permutations'\]"):
         settings_for("rotations", "one_benchmark:Only")
+
+
+def test_progress_leaves_R_bit_for_bit_and_a_lone_bar_counts_tasks(small_mnist, bars):
+    settings = settings_for("permutations", "gem", **SMALL, **MEMORY)
+    calls = []
+    plain, barred, called = (run(settings, progress=progress, threads=1)
+                             for progress in (False, True, lambda: calls.append(1)))
+    assert same(plain.R, barred.R, called.R) and plain.log == barred.log == called.log
+    assert len(calls) == SMALL["n_tasks"]
+    [bar] = bars  # one bar, of the run given True
+    assert bar.moves == [1] * SMALL["n_tasks"] and bar.n == bar.total
+
+
+def test_a_finished_call_counts_the_steps_it_did_not_report(bars):
+    notes = queue.Queue()  # what the workers and the parent put, in order
+    for note in (("step", 1), ("done", 0), ("step", 1), ("done", 1), None):
+        notes.put(note)
+    bar = runs.tqdm(total=5)
+    runs.follow(notes, bar, steps=[3, 2], runs=True, clock=1)
+    assert bar.moves == [1, 3, 1, 0] and bar.n == 5 and bar.postfix == "runs 2/2"

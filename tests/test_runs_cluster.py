@@ -13,6 +13,7 @@ import pytest
 from gembook import __main__ as cli
 from gembook import runs
 from gembook.runs import ClusterError, as_completed, cluster, experiments, settings_for
+from test_runs import bars, moved_task_by_task  # noqa: F401 (bars: a fixture)
 
 SMALL = {"n_tasks": 3, "n_train": 30, "evaluation": "metrics", "device": "cpu"}
 NO_DASK = "dask.distributed is not installed (pip install 'dask[distributed]')"
@@ -71,7 +72,7 @@ def test_the_calls_go_to_the_cluster_and_come_back_numbered(scheduler, results):
     assert pids(n_jobs=1).isdisjoint(worker_pids(scheduler))  # no block: local again
 
 
-def test_a_sweep_on_the_cluster_equals_the_sweep_here(scheduler, results):
+def test_a_sweep_on_the_cluster_equals_the_sweep_here(scheduler, results, bars):
     requests = [{"benchmark": "permutations", "method": method, "seed": seed, **SMALL,
                  **extra}
                 for method, extra in (("single", {}), ("gem", {"n_memories": 10}))
@@ -87,6 +88,8 @@ def test_a_sweep_on_the_cluster_equals_the_sweep_here(scheduler, results):
     for a, b in zip(there, here):
         assert np.array_equal(a.R, b.R, equal_nan=True)
     assert [r.n_projected for r in there] == [r.n_projected for r in here]
+    # One bar each, here and there, moved by every task as it ended, wherever it ran.
+    assert len(bars) == 2 and all(moved_task_by_task(bar, n_runs=4) for bar in bars)
 
 
 def test_the_environment_sets_the_scheduler(scheduler, results, monkeypatch):

@@ -61,24 +61,26 @@ def test_gem_update_keeps_every_memory_loss_from_rising(tasks, monkeypatch):
     assert 0 < n_violated == learner.n_projected < 12
 
 
-def test_single_and_gem_fill_R(tasks):
+def test_single_and_gem_fill_R_and_tell_progress_after_each_task(tasks):
     for learner in (Single(3, lr=0.03), GEM(3, lr=0.1, n_memories=16)):
-        R, seconds = train(learner, tasks, progress=False)
+        told = []
+        R, seconds = train(learner, tasks, progress=lambda: told.append(len(told)))
         assert R.shape == (4, 3) and ((0 <= R) & (R <= 1)).all()
         assert seconds["train"] > 0 and seconds["eval"] > 0
         np.testing.assert_array_equal(R[-1], evaluate(learner, tasks))
+        assert told == [0, 1, 2]  # once per task (the same R without: test_runs.py)
 
 
 def test_non_finite_loss_stops_training_naming_task_and_step(tasks):
     learner = Single(3, lr=1e30)
     with pytest.raises(FloatingPointError, match=r"at task \d+, step \d+"):
-        train(learner, tasks, progress=False)
+        train(learner, tasks)
 
 
 def test_gem_logs_every_step_after_the_first_task(tasks):
     torch.manual_seed(0)
     learner = GEM(len(tasks), lr=0.1, n_memories=16)
-    train(learner, tasks, batch_size=10, progress=False)
+    train(learner, tasks, batch_size=10)
     log = np.array(learner.log)
     assert log.shape == (2 * 6, 3) and set(log[:, 0]) == {1, 2}  # 6 steps per task
     assert ((0 <= log[:, 1]) & (log[:, 1] <= log[:, 0])).all()  # at most t violated
@@ -141,7 +143,7 @@ def test_non_finite_gradient_with_finite_loss_stops_training(monkeypatch, two_ta
     monkeypatch.setattr(training, "gradient", poisoned(training.gradient, 3, value))
     with pytest.raises(FloatingPointError,
                        match=r"non-finite gradient at task 0, step 2: lower"):
-        train(learner, two_tasks, progress=False)
+        train(learner, two_tasks)
     theta = torch.nn.utils.parameters_to_vector(learner.net.parameters())
     assert torch.isfinite(theta).all(), "the bad update reached the network"
 
@@ -153,7 +155,7 @@ def test_parameter_set_to_inf_stops_training(two_tasks):
     with torch.no_grad():
         learner.net[0].weight[5, 300] = math.inf
     with pytest.raises(FloatingPointError, match=r"non-finite .* at task 0, step 0"):
-        train(learner, two_tasks, progress=False)
+        train(learner, two_tasks)
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf])
@@ -171,4 +173,4 @@ def test_non_finite_memory_gradient_stops_gem(monkeypatch, two_tasks, value):
     monkeypatch.setattr(training, "memory_gradients", memory_gradients)
     with pytest.raises(FloatingPointError,
                        match=r"non-finite gradient or memory gradient at task 1, step 0"):
-        train(learner, two_tasks, progress=False)
+        train(learner, two_tasks)
