@@ -1,10 +1,12 @@
 # The two things a newcomer runs (see README.md):
 #   make book   install, execute every notebook, build the website into _build/html
 #   make test   install, then run every test (unit tests, nbval, the site build)
+# and a third:
+#   make pdf    the website from the notebooks' saved outputs, printed as one PDF
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install book test export
+.PHONY: install book test export pdf
 
 install: $(VENV)/.installed
 
@@ -17,6 +19,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: install
 	$(PY) tools/execute.py notebooks/*.ipynb
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@if [ -x /usr/bin/chromium ]; then $(PY) tools/pdf.py _build/html; else echo "No /usr/bin/chromium: the website is built without its PDF (see make pdf)"; fi
 	@echo "The book is built: open _build/html/index.html"
 
 # The browser test's accessibility checker, axe-core, from npm (package-lock.json).
@@ -31,3 +34,10 @@ test: install $(AXE)
 
 export: install
 	$(PY) tools/export.py
+
+# The whole book as one PDF, _build/html/gem-book.pdf (the landing page links to it):
+# the website, built from the notebooks as they are saved (nothing is executed), printed
+# by Debian's chromium (tools/pdf.py).
+pdf: install
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(PY) tools/pdf.py _build/html

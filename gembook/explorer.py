@@ -8,14 +8,14 @@ from gembook.runs import cached, experiments, settings_for
 
 
 # Defined in Appendix E (notebooks/94_explorer.ipynb).
-def study(group, label, benchmark, method, n_seeds=1, **options):
+def study(group, label, benchmark, method, n_seeds=1, seen=0, **options):
     """One explored setting: the menu group and label it is shown under, its benchmark,
-    and the requests of seeds 0 to n_seeds - 1 (seed 0 tested in full and the others on
-    what the metrics read, as chapter 07's `over_seeds`, unless `options` names an
-    evaluation)."""
+    and the requests of seeds 0 to n_seeds - 1 (seed 0 tested in full, seeds 1 to
+    `seen` on the tasks seen, the others on what ACC, BWT and FWT read, as chapter 07's
+    `over_seeds`, unless `options` names an evaluation)."""
+    tested = lambda seed: "full" if seed == 0 else "seen" if seed <= seen else "metrics"
     requests = [{"benchmark": benchmark, "method": method, "seed": seed,
-                 "evaluation": "full" if seed == 0 else "metrics", **options}
-                for seed in range(n_seeds)]
+                 "evaluation": tested(seed), **options} for seed in range(n_seeds)]
     return {"group": group, "label": label, "benchmark": benchmark,
             "requests": requests}
 
@@ -24,10 +24,12 @@ BENCHMARKS = ("permutations", "rotations")
 PAPER = ("single", "independent", "multimodal", "ewc", "gem", "agem", "er")
 TEN_SEEDS = {("permutations", "independent"), ("rotations", "independent"),
              ("permutations", "multimodal"), ("permutations", "ewc")}  # chapter 08
+SEEN = PAPER[:5]  # chapters 07 and 08: seeds 1 and 2 tested on the tasks seen
 ONCE = {"evaluation": "metrics"}  # the sweeps' runs: seed 0, on what metrics read
 STUDIES = [
-    *[study("the paper's settings (chapters 07-09)", method, benchmark, method,
-            10 if (benchmark, method) in TEN_SEEDS else 3)
+    *[study("the paper's settings, A-GEM and replay at GEM's (chapters 07-09)", method,
+            benchmark, method, 10 if (benchmark, method) in TEN_SEEDS else 3,
+            seen=2 if method in SEEN else 0)
       for method in PAPER for benchmark in BENCHMARKS],
     *[study("learning rate (chapter 07)", f"single, lr {lr}", "rotations", "single",
             lr=lr, **ONCE) for lr in (0.01, 0.03, 0.1)],

@@ -158,13 +158,13 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import tempfile
 import threading
 import warnings
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from queue import Empty
 
 import numpy as np
 import torch
@@ -340,12 +340,16 @@ def progress_bar(n_calls, steps, desc, client=None):
     i) when call i has finished. With a Dask `client`, a queue on its scheduler."""
     each = steps or [1] * n_calls
     with contextlib.ExitStack() as stack:
-        if client is None:  # a manager: a small server process, here
+        if client is None and not steps:  # only this process writes to it
+            notes, clock = queue.Queue(), 1
+        elif client is None:  # the workers too: a manager, a small server process
             notes, clock = stack.enter_context(multiprocessing.Manager()).Queue(), 1
         else:
             from dask.distributed import Queue
             notes, clock = Queue(client=client), None
-            stack.callback(notes.close)  # the scheduler forgets it
+            # Each worker that receives the queue holds a reference to it on the
+            # scheduler; this drops the parent's, the workers' stay until it stops.
+            stack.callback(notes.close)
         bar = stack.enter_context(tqdm(total=sum(each), desc=desc,
                                        postfix=f"runs 0/{n_calls}" if steps else None))
         reader = threading.Thread(target=follow, daemon=True,
@@ -354,8 +358,10 @@ def progress_bar(n_calls, steps, desc, client=None):
         try:
             yield notes
         finally:
-            notes.put(None)  # after every other note: the reader stops there
-            reader.join()
+            try:
+                notes.put(None)  # after every other note: the reader stops there
+            finally:  # the queue may be gone (a lost scheduler): wait, not forever
+                reader.join(timeout=5)
 
 
 # Defined in Appendix B (notebooks/91_runs.ipynb).
@@ -367,7 +373,7 @@ def follow(notes, bar, steps, runs=False, clock=None):
     while True:
         try:
             note = notes.get(timeout=clock)
-        except Empty:  # no step ended: the clock moves all the same
+        except queue.Empty:  # no step ended: the clock moves all the same
             bar.refresh()
             continue
         if note is None:
@@ -378,6 +384,8 @@ def follow(notes, bar, steps, runs=False, clock=None):
         if runs:
             bar.set_postfix_str(f"runs {finished}/{len(steps)}", refresh=False)
         bar.update(n)
+        if kind == "done":  # update() may skip a redraw (tqdm's mininterval)
+            bar.refresh()
 
 
 # Defined in Appendix B (notebooks/91_runs.ipynb).

@@ -69,7 +69,8 @@ def tampered_arrays(mnist_arrays):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The website, built once per run with warnings as errors: its _build/html."""
+    """The website, built once per run with warnings as errors, and its PDF: its
+    _build/html."""
     root = Path(__file__).resolve().parents[1]
     out = tmp_path_factory.mktemp("site")
     build = subprocess.run(
@@ -77,4 +78,11 @@ def site(tmp_path_factory):
          "--path-output", str(out), "-W", "-n", "--keep-going"],
         capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    return out / "_build" / "html"
+    html = out / "_build" / "html"
+    # The landing page links to the whole book as one PDF (`make pdf`): printed here,
+    # where there is a browser to print it, as `make book` does (tests/test_pdf.py).
+    if Path("/usr/bin/chromium").exists():
+        pdf = subprocess.run([sys.executable, root / "tools" / "pdf.py", html],
+                             capture_output=True, text=True)
+        assert pdf.returncode == 0, pdf.stdout[-4000:] + pdf.stderr[-4000:]
+    return html

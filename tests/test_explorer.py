@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gembook.explorer import (NAMES, STUDIES, as_text, explorer_data, explorer_html,
-                              from_text, mean_R, metric_texts, requests_of)
+                              SEEN, from_text, mean_R, metric_texts, requests_of)
 from gembook.figures import FALLBACK
 from gembook.runs import Result, settings_for
 
@@ -52,7 +52,10 @@ def test_the_studies_ask_for_the_runs_of_chapters_07_to_10():
     paper = [r for r in requests if r.keys() == {"benchmark", "method", "seed",
                                                   "evaluation"}]
     assert {r["evaluation"] for r in paper if r["seed"] == 0} == {"full"}
-    assert {r["evaluation"] for r in requests if r["seed"] > 0} == {"metrics"}
+    # chapters 07 and 08 test seeds 1 and 2 of their five methods on the tasks seen
+    seen = {(r["method"], r["seed"]) for r in paper if r["evaluation"] == "seen"}
+    assert seen == {(m, s) for m in SEEN for s in (1, 2)}
+    assert {r["evaluation"] for r in requests if r["seed"] > 2} == {"metrics"}
     assert len({json.dumps(r, sort_keys=True) for r in requests}) == len(requests)
     for request in requests:
         settings_for(**request)  # every one is a valid experiment

@@ -6,7 +6,8 @@ copy beside the notebook), with `GEMBOOK_RESULTS` pointing at a new empty folder
 `GEMBOOK_DATA` as it is (the MNIST cache). No cell may fail or write to stderr (which
 Jupyter Book turns into a warning, and `-W` into an error).
 
-Chapters 06 to 10 run full experiments and alone take minutes: they are skipped
+Chapters 06 to 11 run full experiments, and Appendix E, alone, makes those of 07 to
+10 again: alone they take minutes: they are skipped
 unless GEMBOOK_SLOW_TESTS=1, so that one `make test` executes each of them once, under
 nbval. nbval runs them in a fresh kernel each, with a results cache that starts empty
 (conftest.py points GEMBOOK_RESULTS at a new temporary folder), in the chapters' order:
@@ -25,7 +26,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW = {"06_training", "07_results", "08_baselines", "09_agem", "10_sweeps",
-        "11_geometry"}
+        "11_geometry", "94_explorer"}
 WHERE = "import gembook, sys\nprint(gembook.__file__)\nprint(sys.executable)"
 
 

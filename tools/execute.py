@@ -2,8 +2,10 @@
 
     python tools/execute.py notebooks/*.ipynb
 
-Progress bars are switched off (TQDM_DISABLE=1) so that the saved outputs are the ones
-nbval compares; no execution timestamps are written, so re-running leaves a clean diff.
+Text progress bars are switched off (TQDM_DISABLE=1) so that the saved outputs are the
+ones nbval compares (a kernel's widget bars, which tqdm.notebook shows all the same, are
+saved; their cells are tagged nbval-ignore-output); no execution timestamps are
+written, so re-running leaves a clean diff.
 
 The kernel talks to this script over Unix sockets in a private temporary folder
 (ZeroMQ's IPC transport), not over TCP ports on localhost, which any program of any
