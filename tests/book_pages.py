@@ -5,6 +5,7 @@ test_browser.py) and of the notebooks' place in it (test_colab.py).
 A module of its own, not a fixture: test_browser.py parametrizes its tests with the
 pages when it is imported."""
 
+import importlib.util
 from pathlib import Path
 
 import yaml
@@ -34,3 +35,12 @@ def colab_url(notebook):
     owner_repo = REPOSITORY.removeprefix("https://github.com/")
     return (f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/"
             f"{notebook}")
+
+
+def pdf_tool():
+    """tools/pdf.py as a module (tools/ is not a package): the PDF's printer, whose
+    offline stand-ins for the site's CDN files the browser test uses too."""
+    spec = importlib.util.spec_from_file_location("pdf", ROOT / "tools" / "pdf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

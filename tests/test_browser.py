@@ -57,7 +57,7 @@ from types import SimpleNamespace
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
-from book_pages import CHAPTERS, PAGES, REPOSITORY, TOC, colab_url
+from book_pages import CHAPTERS, PAGES, REPOSITORY, TOC, colab_url, pdf_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,15 +73,11 @@ DESKTOP = {"width": 1366, "height": 768}
 WIDTHS = [DESKTOP["width"], PHONE["width"]]
 MAX_LINE = 88  # characters: the house style's longest line (tests/test_notebooks.py)
 
-# The CDN address Sphinx gives MathJax 3, and where the same files lie on this machine.
-MATHJAX_CDN = re.compile(
-    r"https://cdn\.jsdelivr\.net/npm/mathjax@3(?:\.[\d.]+)?/es5/(.+)")
-COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
-BADGE_STAND_IN = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
-    '<rect width="117" height="20" rx="3" fill="#555"/>'
-    '<text x="58" y="14" fill="#fff" font-family="sans-serif" font-size="11" '
-    'text-anchor="middle">Open in Colab</text></svg>')
+# The CDN addresses the site's pages load, answered offline as tools/pdf.py answers them:
+# MathJax 3 from the copy on this machine, the Colab badge by a stand-in.
+PRINTER = pdf_tool()
+MATHJAX_CDN, COLAB_BADGE = PRINTER.MATHJAX_CDN, PRINTER.COLAB_BADGE
+BADGE_STAND_IN = PRINTER.BADGE_STAND_IN
 
 
 # The pages whose whole text is also saved (the screenshot helper's only chapter name).

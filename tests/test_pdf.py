@@ -12,7 +12,6 @@ where they fail, as the browser test's do.
 """
 
 import ctypes
-import importlib.util
 import os
 import re
 import struct
@@ -25,12 +24,10 @@ import lxml.html
 import pypdfium2
 import pypdfium2.raw as pdfium
 import pytest
-from book_pages import CONFIG, PAGES, TOC
+from book_pages import CONFIG, PAGES, TOC, pdf_tool
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("pdf", ROOT / "tools" / "pdf.py")
-pdf = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pdf)
+pdf = pdf_tool()
 
 # TeX a reader should never see as text: $...$, $$, \( \) \[ \], \frac and the like.
 RAW_TEX = re.compile(r"\$\$|\$[^$\n]+\$|\\[()[\]]|\\[A-Za-z]+")
