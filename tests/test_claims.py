@@ -112,11 +112,18 @@ def test_a_fingerprint_is_the_same_twice_in_one_process():
     assert claims.fingerprint() == claims.fingerprint()
 
 
+# Appendix E came after the shipped report. It claims nothing: it shows the runs of
+# chapters 07 to 10 as they came out, and checks identities only (the mean of R against
+# the seeds' metrics, the page's R against the cache's); under another realisation it
+# would train those 90 runs again to check them.
+CLAIMS_NOTHING = {"94_explorer"}
+
+
 def test_the_shipped_report_covers_every_chapter_and_keeps_three_spreads():
     report = realisations_report()
-    chapters = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    chapters = {path.stem for path in (ROOT / "notebooks").glob("[0-9]*.ipynb")}
     for runs in report["runs"].values():
-        assert sorted(runs) == chapters
+        assert chapters - CLAIMS_NOTHING <= set(runs) <= chapters
         assert all(outcome["failed"] == [] for outcome in runs.values())
     table = margin_table(report["claims"])
     assert len(report["runs"]) >= 4
@@ -163,3 +170,12 @@ def test_the_realisations_tool_runs_a_chapter_under_two_realisations(tmp_path):
     assert set(found["margins"]) == {"reference", "mkl-compatible"}
     assert "| 01_tiny | a product of positive matrices is positive |" in (
         out / "realisations.md").read_text()
+
+
+@pytest.mark.parametrize("stem", sorted(CLAIMS_NOTHING))
+def test_a_chapter_the_report_leaves_out_claims_nothing(stem):
+    notebook = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "claim(" not in code and "claims" not in code, (
+        f"{stem} makes claims: run it under every realisation (tools/realisations.py "
+        f"{stem[:2]} --resume) and take it out of CLAIMS_NOTHING")
