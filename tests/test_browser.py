@@ -96,9 +96,7 @@ def missing(message, checks):
 
 
 def mathjax_root():
-    import mathjax  # the django-static-mathjax package: static files only
-
-    root = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    root = PRINTER.MATHJAX_ROOT  # the django-static-mathjax package: static files only
     assert (root / "tex-mml-chtml.js").is_file(), f"no MathJax 3 in {root}"
     return root
 

@@ -40,6 +40,8 @@ HOST = "http://gem-book.invalid"  # the site's address for chromium (no server r
 PRINT_PAGE = "book/_print.html"  # where the whole book is served from
 MATHJAX_CDN = re.compile(
     r"https://cdn\.jsdelivr\.net/npm/mathjax@3(?:\.[\d.]+)?/es5/(.+)")
+# The same files on this machine: the django-static-mathjax package's copy.
+MATHJAX_ROOT = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_STAND_IN = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
@@ -269,7 +271,7 @@ def answer(site, document, failed):
     """Playwright's route handler: the document at PRINT_PAGE, the site from its
     folder, MathJax from the local copy, the Colab badge from a stand-in; what it cannot
     answer it refuses, and lists in `failed`."""
-    local_mathjax = (Path(mathjax.__file__).parent / "static/mathjax/es5").resolve()
+    local_mathjax = MATHJAX_ROOT.resolve()
     site = site.resolve()
 
     def serve(route):
