@@ -1,6 +1,7 @@
 """GEM's host synchronisations per step on a CUDA GPU, counted by CUDA's sync debug mode.
 
-Run by gpu_check.sh; chapter 06 expects one per step, two when the step projects.
+Run by gpu_check.sh; chapter 06 expects one per step where the factors decide (most steps
+that do not project), two where they leave it open, three when the step projects.
 """
 import warnings
 import torch

@@ -27,7 +27,7 @@ def sgd_step(net, g, lr, checked=False):
     """Plain SGD along a flat gradient: theta <- theta - lr * g, in place.
 
     A non-finite g is refused before it reaches the network, unless the caller
-    `checked` it already (GEM does, in its one host read per step).
+    `checked` it already (GEM's step does, in its host read).
     """
     if not (checked or all_finite(g)):
         raise FloatingPointError("non-finite gradient")
@@ -74,6 +74,67 @@ def memory_gradients(net, memory, t):
     G = vmap(grad(loss), in_dims=(None, 0, 0, 0))(params, memory.x[:t], memory.y[:t],
                                                      weights)
     return torch.cat([G[name].flatten(1) for name in params], dim=1)
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def linear_layers(net):
+    """The linear layers of an MLP (chapter 03), checked."""
+    sequential = isinstance(net, torch.nn.Sequential)
+    kinds = [type(module) for module in net] if sequential else []
+    expected = [torch.nn.Linear, torch.nn.ReLU] * (len(kinds) // 2) + [torch.nn.Linear]
+    if not kinds or kinds != expected:
+        raise ValueError("GEM's step from factors needs chapter 03's MLP (linear "
+                         f"layers with ReLUs between them), got {net!r}")
+    return list(net)[::2]
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def layer_factors(net, X, y, w):
+    """(h, e) of the loss sum_i w_i l(net(x_i), y_i): per linear layer, its inputs h
+    and errors e = dL/d(its outputs), batched over X's leading dimensions.
+
+    The backward steps are autograd's (log-softmax's, ReLU's), bit for bit.
+    """
+    layers = linear_layers(net)
+    h = [X]
+    for layer in layers[:-1]:  # product, then sum, as vmap's linear: addmm rounds apart
+        h.append((h[-1] @ layer.weight.T + layer.bias).relu())
+    log_p = (h[-1] @ layers[-1].weight.T + layers[-1].bias).log_softmax(-1)
+    dlog_p = torch.zeros_like(log_p).scatter_(-1, y[..., None], -w[..., None])
+    e = [torch._log_softmax_backward_data(dlog_p, log_p, -1, log_p.dtype)]
+    for layer, h_l in zip(layers[:0:-1], h[:0:-1]):
+        e.insert(0, torch.ops.aten.threshold_backward(e[0] @ layer.weight, h_l, 0))
+    return h, e
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def rows(h, e):
+    """Gradients from factors, one row per batch: per linear layer, its weight's e' h
+    and its bias's sum of e, flattened in `parameters()` order."""
+    blocks = []
+    for h_l, e_l in zip(h, e):
+        blocks += [(e_l.transpose(-2, -1) @ h_l).flatten(-2), e_l.sum(-2)]
+    return torch.cat(blocks, -1)
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def memory_factors(net, memory, t):
+    """`layer_factors` of the memories of tasks k < t, weighted 1 / |M_k| (eq. 5)."""
+    return layer_factors(net, memory.x[:t], memory.y[:t], memory_weights(memory, t))
+
+
+TAU = 1e-3  # decide from the factors alone where every G g clears TAU * S
+
+
+# Defined in chapter 06 (notebooks/06_training.ipynb).
+def memory_products(x, e_1, x_b, e_b, G_rest, g):
+    """(G g, S): G g with its first layer's part from eq. (GF), from the memories'
+    inputs x and first-layer errors e_1 and the minibatch's (x_b, e_b), the rest from
+    G's other columns G_rest; S[k] sums the absolute values of the terms of entry k."""
+    first = (e_1 @ e_b.T) * (x @ x_b.T + 1)  # (e_i' e_j)(x_i' x_j + 1)
+    rest = G_rest * g[len(g) - G_rest.shape[-1]:]
+    return (first.sum((-2, -1)) + rest.sum(-1),
+            first.abs().sum((-2, -1)) + rest.abs().sum(-1))
 
 
 # Defined in chapter 06 (notebooks/06_training.ipynb).
@@ -124,6 +185,7 @@ class GEM(Single):
     def __init__(self, n_tasks, lr, n_memories=256, gamma=0.5, eps=1e-3,
                  sizes=(784, 100, 100, 10)):
         super().__init__(n_tasks, lr, sizes)
+        linear_layers(self.net)  # refuse now a net the step cannot factor (eq. GF)
         self.memory = EpisodicMemory(n_tasks, n_memories, n_inputs=sizes[0])
         self.gamma, self.eps = gamma, eps
         self.n_projected, self.steps, self.cosines = 0, [], []
@@ -132,8 +194,7 @@ class GEM(Single):
         self.memory.add(t, X, y)
         loss, g = gradient(self.net, X, y)
         if t > 0:
-            G = memory_gradients(self.net, self.memory, t)
-            g_tilde, n_violated = gem_step(g, G, self.gamma, self.eps)  # chapter 05
+            g_tilde, n_violated = self.step(g, X, y, t)
             self.steps.append((t, n_violated))
             if n_violated:
                 self.n_projected += 1
@@ -141,6 +202,22 @@ class GEM(Single):
             g = g_tilde
         sgd_step(self.net, g, self.lr, checked=t > 0)
         return loss
+
+    @torch.no_grad()
+    def step(self, g, X, y, t):
+        """(g~, number of violated constraints) from one pass over the memories: g
+        where G g from the factors clears TAU * S (eq. GF), else `gem_step` on G.
+        g must be the mean loss's gradient on (X, y) at the current weights."""
+        h, e = memory_factors(self.net, self.memory, t)
+        h_b, e_b = layer_factors(self.net, X, y, torch.full(y.shape, 1 / len(y),
+                                                            device=y.device))
+        G_rest = (rows(h[1:], e[1:]) if len(h) > 1  # the later layers' columns of G
+                  else g.new_zeros(t, 0))
+        Gg, S = memory_products(h[0], e[0], h_b[0], e_b[0], G_rest, g)
+        if bool((Gg > TAU * S).all() & (g @ g).isfinite()):  # the host read
+            return g, 0
+        G = torch.cat([rows(h[:1], e[:1]), G_rest], -1)
+        return gem_step(g, G, self.gamma, self.eps)  # chapter 05
 
     @property
     def log(self):

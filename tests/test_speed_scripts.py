@@ -40,3 +40,17 @@ def test_cifar_steps_refuses_past_tasks_out_of_range():
 def test_the_benchmark_offers_the_public_code_comparison():
     out = script("benchmarks/benchmark.py", "--help")
     assert out.returncode == 0 and "--public-code CLONE" in out.stdout
+
+
+def test_the_benchmark_counts_the_work_chapter_06s_step_saves():
+    """A step that projects forms all of G; one that does not skips the first layer's
+    weight gradients of every memory, 2 x 78,400 operations each, for eq. (GF)'s two
+    products, 2 x (784 + 100) x 10."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from benchmark import gem_flops, gem_flops_done
+    s = {"n_tasks": 3, "n_memories": 4, "n_train": 20, "batch_size": 10}
+    log = [[1, 1, 30.0], [1, 0, 0.0], [2, 2, 40.0], [2, 0, 0.0]]
+    plain = gem_flops(s, 89_400, 78_400)
+    saved = (1 + 2) * 4 * (2 * 78_400 - 2 * (784 + 100) * 10)
+    assert gem_flops_done(s, 89_400, 78_400, log) == plain - saved
+    assert gem_flops_done(s, 89_400, 78_400, [[1, 1, 9.0], [2, 3, 9.0]]) == plain

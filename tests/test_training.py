@@ -1,7 +1,11 @@
 """Chapter 06's algorithm: memory gradients, the learners, the continuum loop, and
 training that stops at the first non-finite loss or gradient."""
 
+import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,12 +13,15 @@ import torch
 from tolerances import float32_atol
 
 from gembook import training
+from gembook.claims import environment
 from gembook.data import make_benchmark, scale
 from gembook.memory import EpisodicMemory
 from gembook.network import mlp
 from gembook.projection import violations
-from gembook.training import (GEM, Single, angle, evaluate, gradient, memory_gradients,
-                              tasks_to_test, train)
+from gembook.training import (GEM, TAU, Single, angle, evaluate, gradient, layer_factors,
+                              linear_layers, memory_factors, memory_gradients,
+                              memory_products, rows, tasks_to_test, train)
+from plain_gem import PlainGEM, same_bits, trained
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +42,99 @@ def test_memory_gradients_match_one_backward_pass_per_task():
         torch.testing.assert_close(G[k], g_k, rtol=0,
                                    atol=float32_atol(g_k, n_terms=20, depth=3))
     assert G.shape == (3, sum(p.numel() for p in net.parameters()))
+
+
+def filled(net, t, sizes=(256, 200, 37, 256)):
+    """A memory of random inputs and labels for `net`, memory 2 not full."""
+    memory = EpisodicMemory(t + 1, 256, n_inputs=net[0].in_features)
+    for k in range(t):
+        memory.add(k, torch.rand(sizes[k], net[0].in_features),
+                   torch.randint(0, net[-1].out_features, (sizes[k],)))
+    return memory
+
+
+def trained_net(sizes=(784, 100, 100, 10)):
+    """An MLP whose biases are not zero, as after training."""
+    torch.manual_seed(0)
+    net = mlp(sizes)
+    with torch.no_grad():
+        for layer in linear_layers(net):
+            layer.bias.normal_(0, 0.1)
+    return net
+
+
+@pytest.mark.parametrize("t", [1, 3])
+def test_rows_from_the_factors_are_the_batched_pass_bit_for_bit(t):
+    net = trained_net()
+    memory = filled(net, t)
+    G = memory_gradients(net, memory, t)
+    with torch.no_grad():
+        assert torch.equal(rows(*memory_factors(net, memory, t)), G)
+
+
+def test_G_g_from_the_factors_is_G_at_g_to_far_below_tau(mnist):
+    """Eq. (GF) over a short run: G g from the factors against `G @ g`, relative to S,
+    at every step; the factors decide a step only where `G @ g` finds no violation."""
+    tasks = make_benchmark("permutations", mnist, n_tasks=5, n_train=200)
+    torch.manual_seed(0)
+    learner = PlainGEM(5, lr=0.1, n_memories=64)
+    for i in range(0, 200, 10):
+        learner.observe(scale(tasks[0].x_train[i:i + 10]), tasks[0].y_train[i:i + 10], 0)
+    apart, decided = [], 0
+    for t in range(1, 5):
+        for i in range(0, 200, 10):
+            X, y = scale(tasks[t].x_train[i:i + 10]), tasks[t].y_train[i:i + 10]
+            learner.memory.add(t, X, y)
+            _, g = gradient(learner.net, X, y)
+            with torch.no_grad():
+                h, e = memory_factors(learner.net, learner.memory, t)
+                h_b, e_b = layer_factors(learner.net, X, y, torch.full((10,), 0.1))
+                G_rest = rows(h[1:], e[1:])
+                Gg, S = memory_products(h[0], e[0], h_b[0], e_b[0], G_rest, g)
+                plain = memory_gradients(learner.net, learner.memory, t) @ g
+            apart.append(((Gg - plain).abs() / S).max().item())
+            if (Gg > TAU * S).all():
+                decided += 1
+                assert (plain >= 0).all()
+            g_tilde, _ = learner.step(g, X, y, t)
+            training.sgd_step(learner.net, g_tilde, learner.lr)
+    assert max(apart) < TAU / 100, max(apart)  # rounding: a few times 1e-7
+    assert 0 < decided < 80
+
+
+def test_gem_from_the_factors_takes_the_plain_steps_bit_for_bit(mnist):
+    found = same_bits(make_benchmark("permutations", mnist, n_tasks=5, n_train=200),
+                      n_memories=64)
+    assert found["log"] and found["weights"] and found["G"], found
+    assert 0 < found["projected"] < found["steps"] == 80
+
+
+@pytest.mark.parametrize("realisation", ["aten-default", "mkl-compatible", "one-thread"])
+def test_gem_from_the_factors_takes_the_plain_steps_under_a_realisation(realisation):
+    """Appendix D's realisations round differently; the two steps stay the same bits."""
+    script = Path(__file__).with_name("plain_gem.py")
+    done = subprocess.run([sys.executable, str(script)], env=environment(realisation),
+                          capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout)
+    assert found["log"] and found["weights"] and found["G"], found
+
+
+@pytest.mark.parametrize("net", [
+    torch.nn.Linear(784, 10),
+    torch.nn.Sequential(*mlp(), torch.nn.Softmax(-1)),
+    torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.Tanh(), torch.nn.Linear(100, 10))])
+def test_a_net_gems_step_cannot_factor_is_refused(net):
+    with pytest.raises(ValueError, match="needs chapter 03's MLP"):
+        linear_layers(net)
+
+
+def test_gem_without_a_hidden_layer_takes_the_plain_steps(tasks):
+    """One linear layer: no columns after the first layer's."""
+    fast, plain = (trained(Learner, tasks, n_memories=16, sizes=(784, 10))
+                   for Learner in (GEM, PlainGEM))
+    assert fast.log == plain.log and fast.n_projected > 0
+    assert all(torch.equal(a, b) for a, b in zip(fast.net.parameters(),
+                                                  plain.net.parameters()))
 
 
 def test_gem_update_keeps_every_memory_loss_from_rising(tasks, monkeypatch):
@@ -160,17 +260,17 @@ def test_parameter_set_to_inf_stops_training(two_tasks):
 
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_non_finite_memory_gradient_stops_gem(monkeypatch, two_tasks, value):
-    """GEM at task 1: a memory gradient holding NaN or inf stops training, named."""
-    real = training.memory_gradients
+    """GEM at task 1: a memory's error holding NaN or inf stops training, named."""
+    real = training.memory_factors
 
-    def memory_gradients(net, memory, t):
-        G = real(net, memory, t).clone()
-        G[0, 7] = value
-        return G
+    def memory_factors(net, memory, t):
+        h, e = real(net, memory, t)
+        e[0][0, 3, 7] = value
+        return h, e
 
     torch.manual_seed(0)
     learner = GEM(2, lr=0.1, n_memories=10)
-    monkeypatch.setattr(training, "memory_gradients", memory_gradients)
+    monkeypatch.setattr(training, "memory_factors", memory_factors)
     with pytest.raises(FloatingPointError,
                        match=r"non-finite gradient or memory gradient at task 1, step 0"):
         train(learner, two_tasks)
