@@ -4,14 +4,15 @@
     # about four minutes on 2 CPU cores; two more with --public-code
 
 Prints: data preparation time of both MNIST benchmarks; the memory-gradient step at each
-thread count (chapter 06's batched pass and its per-task loop); training and evaluation
-seconds of GEM, A-GEM and single on Permutations at full scale, each a lone run (all
-threads) in a fresh process, with its peak resident memory (and GEM once more,
-evaluating only the entries of R the metrics read); on the CPU, two 8-task GEM runs one
-after the other, each on all threads, against side by side on one thread each (the
-book's choice for sweeps and seeds); the floating-point work GEM did, counted from the
-shapes, per second, next to the rate of a plain float32 matrix product on the same
-threads, measured in the same run; and, given a clone of the paper's public code
+thread count (chapter 06's batched pass, its per-task loop and the pass GEM's step
+runs); training and evaluation seconds of GEM, A-GEM and single on Permutations at full
+scale, each a lone run (all threads) in a fresh process, with its peak resident memory
+(and GEM once more, evaluating only the entries of R the metrics read); on the CPU, two
+8-task GEM runs one after the other, each on all threads, against side by side on one
+thread each (the book's choice for sweeps and seeds); the floating-point work GEM did,
+counted from the shapes as the paper's step does it and as chapter 06's does, per
+second, next to the rate of a plain float32 matrix product on the same threads, measured
+in the same run; and, given a clone of the paper's public code
 (facebookresearch/GradientEpisodicMemory), its GEM on the same benchmark, timed in the
 same run, and the ratio.
 """
