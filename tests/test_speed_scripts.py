@@ -54,3 +54,31 @@ def test_the_benchmark_counts_the_work_chapter_06s_step_saves():
     saved = (1 + 2) * 4 * (2 * 78_400 - 2 * (784 + 100) * 10)
     assert gem_flops_done(s, 89_400, 78_400, log) == plain - saved
     assert gem_flops_done(s, 89_400, 78_400, [[1, 1, 9.0], [2, 3, 9.0]]) == plain
+
+
+def test_book_time_sums_the_seconds_of_the_cached_runs(results):
+    """Two cached runs (chapter 06's `store`, as `make book` caches them): the table and
+    the total are their recorded seconds, by method and by evaluation."""
+    from dataclasses import replace
+
+    from gembook.runs import Result, settings_for, store
+    made = [Result(settings_for("permutations", method, n_tasks=2, evaluation=evaluation),
+                   [[0.1, 0.1]] * 3, train, test, None, None, 1)
+            for method, evaluation, train, test in (("gem", "metrics", 3.0, 1.0),
+                                                    ("single", "full", 0.5, 2.0))]
+    for result in made + [replace(made[1], settings={**made[1].settings, "seed": 1})]:
+        store(result)
+    out = script("benchmarks/book_time.py", str(results), "--cores", "2")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^gem\s+1\s+3\.0\s+1\.0\s+4\.0$", out.stdout, re.M)
+    assert re.search(r"^single\s+2\s+1\.0\s+4\.0\s+5\.0$", out.stdout, re.M)
+    assert re.search(r"^full\s+2\s+1\.0\s+4\.0\s+5\.0$", out.stdout, re.M)
+    assert ("3 runs (threads: 3 on 1): train 4 s + test 5 s = 9 s; side by side on 2 "
+            "cores, at least 4 s") in out.stdout
+
+
+def test_book_time_says_what_is_wrong_with_its_folder(tmp_path):
+    out = script("benchmarks/book_time.py", str(tmp_path / "none"))
+    assert out.returncode == 2 and "is not a folder: give a results cache" in out.stderr
+    out = script("benchmarks/book_time.py", str(tmp_path))
+    assert out.returncode == 2 and "holds no cached run" in out.stderr
