@@ -4,9 +4,8 @@
 
 RESULTS: a results cache (default: `$GEMBOOK_RESULTS`, else the data folder's
 `results/`, where `make book` caches its runs). Each cached run records the seconds it
-trained and the seconds it tested (chapter 06's `Result`), and its threads. The table
-sums them by method, and the testing by evaluation ("full", "seen", "metrics": what R
-holds).
+trained and the seconds it tested (chapter 06's `Result`), and its threads. The two
+tables sum them by method and by evaluation ("full", "seen", "metrics": what R holds).
 After `make book` from an empty cache, the total is the compute of the book's
 experiments; run side by side on one thread each, one per core, they take at least the
 total divided by the cores (`--cores`, default: this machine's), whatever the order.
@@ -21,17 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from gembook.runs import Result, results_dir
+
 
 def runs_of(folder):
-    """One row per cached run: method, benchmark, evaluation, threads, seconds."""
+    """One row per cached run: method, evaluation, threads, seconds."""
     rows = []
     for path in sorted(Path(folder).glob("*.json")):
-        result = json.loads(path.read_text())
-        s = result["settings"]
-        rows.append({"method": s["method"], "benchmark": s["benchmark"],
-                     "evaluation": s["evaluation"], "threads": result["threads"],
-                     "train (s)": result["train_seconds"],
-                     "test (s)": result["eval_seconds"]})
+        result = Result(**json.loads(path.read_text()))
+        rows.append({"method": result.settings["method"],
+                     "evaluation": result.settings["evaluation"],
+                     "threads": result.threads, "train (s)": result.train_seconds,
+                     "test (s)": result.eval_seconds})
     return pd.DataFrame(rows)
 
 
@@ -51,8 +51,9 @@ def main(argv=None):
                         help="cores that ran the runs side by side (default: this "
                              "machine's)")
     args = parser.parse_args(argv)
+    if args.cores < 1:
+        parser.error(f"--cores must be at least 1, got {args.cores}")
     if args.results is None:
-        from gembook.runs import results_dir
         args.results = results_dir()
     if not Path(args.results).is_dir():
         parser.error(f"{args.results} is not a folder: give a results cache "
@@ -61,8 +62,6 @@ def main(argv=None):
     if runs.empty:
         parser.error(f"{args.results} holds no cached run (*.json): run `make book` "
                      "first, or name another cache")
-    if args.cores < 1:
-        parser.error(f"--cores must be at least 1, got {args.cores}")
     with pd.option_context("display.width", 120, "display.max_columns", None):
         print(by(runs, "method").round(1), end="\n\n")
         print(by(runs, "evaluation").round(1), end="\n\n")

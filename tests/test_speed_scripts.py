@@ -57,8 +57,8 @@ def test_the_benchmark_counts_the_work_chapter_06s_step_saves():
 
 
 def test_book_time_sums_the_seconds_of_the_cached_runs(results):
-    """Two cached runs (chapter 06's `store`, as `make book` caches them): the table and
-    the total are their recorded seconds, by method and by evaluation."""
+    """Three cached runs (chapter 06's `store`, as `make book` caches them): the tables
+    and the total are their recorded seconds, by method and by evaluation."""
     from dataclasses import replace
 
     from gembook.runs import Result, settings_for, store
